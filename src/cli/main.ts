@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/**
+ * The `dmvisor` command. Each subcommand lives in its own module; this file
+ * only dispatches and turns errors into messages and exit codes.
+ */
+import { readFileSync } from 'node:fs';
+import { CODEC_USAGE, runCodec, type CliIo } from './codec-command.js';
+import { UsageError } from './usage-error.js';
+import { DecodeError, DmvisorError } from '../errors.js';
+
+const USAGE = `dmvisor — an OMA Device Management (SyncML DM 1.2) stack for devices that host virtual machines
+
+usage: dmvisor <command> [options]
+
+commands:
+  codec      convert and inspect DM messages: xml2wbxml, wbxml2xml, inspect
+  start      what \`npm start\` runs (today: this overview; the DM server joins it)
+  help       this text
+  version    print the version
+
+Run \`dmvisor <command> --help\` for a command's options.
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Run the CLI with `argv` (without node and script); returns the exit code. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'codec':
+        return await runCodec(rest, io);
+      case 'start':
+        io.stdout(`dmvisor ${version()}\n\n${USAGE}\n${CODEC_USAGE}`);
+        return 0;
+      case 'version': case '--version': case '-v':
+        io.stdout(version() + '\n');
+        return 0;
+      case undefined: case 'help': case '--help': case '-h':
+        io.stdout(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+    }
+  } catch (e) {
+    if (e instanceof DecodeError) {
+      io.stderr(`dmvisor: cannot decode: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr(`dmvisor: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof DmvisorError) {
+      io.stderr(`dmvisor: ${e.message} [${e.code}]\n`);
+      return 1;
+    }
+    if (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR')) {
+      io.stderr(`dmvisor: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+const processIo: CliIo = {
+  stdout: (text) => { process.stdout.write(text); },
+  stderr: (text) => { process.stderr.write(text); },
+  writeStdout: (bytes) => new Promise((resolve, reject) => process.stdout.write(bytes, (err) => (err ? reject(err) : resolve()))),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return new Uint8Array(Buffer.concat(chunks));
+  },
+};
+
+if (import.meta.url === new URL(process.argv[1], 'file://').href || process.argv[1]?.endsWith('/dmvisor')) {
+  main(process.argv.slice(2), processIo).then((code) => { process.exitCode = code; });
+}
