@@ -354,11 +354,16 @@ class MessageBuilder {
       }
     }
     this.noText(el);
-    if (dataEl) item.data = this.data(dataEl, item.meta?.type ?? commandMeta?.type);
+    if (dataEl) item.data = this.data(dataEl, item.meta?.type ?? commandMeta?.type, item.meta?.format ?? commandMeta?.format);
     return item;
   }
 
-  private data(el: RawElement, metaType: string | undefined): DataValue {
+  /**
+   * Data content. OPAQUE is bytes only when the format says binary (`bin`):
+   * encoders such as libwbxml also put plain text (Format `chr`) in OPAQUE, and
+   * that is text to the tree. Text that is not valid UTF-8 stays bytes.
+   */
+  private data(el: RawElement, metaType: string | undefined, format: string | undefined): DataValue {
     this.path.push('Data');
     let value: DataValue;
     if (el.children !== null) {
@@ -367,7 +372,10 @@ class MessageBuilder {
       value = this.embeddedFromElement(el.children[0]);
     } else if (el.opaque !== null) {
       const kind = embeddedKindOfType(metaType);
-      value = kind ? this.embeddedFromWbxml(el.opaque, kind) : el.opaque.slice();
+      // Some senders label escaped TNDS text with the TNDS type: only WBXML-looking bytes are decoded as a document.
+      if (kind && el.opaque.length > 0 && el.opaque[0] <= 0x03) value = this.embeddedFromWbxml(el.opaque, kind);
+      else if (format !== undefined && format.trim().toLowerCase() === 'bin') value = el.opaque.slice();
+      else value = decodeUtf8(el.opaque, 0, el.opaque.length) ?? el.opaque.slice();
     } else {
       value = el.text ?? '';
     }
