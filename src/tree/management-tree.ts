@@ -22,7 +22,7 @@ export interface GetOutcome extends TreeOutcome {
 }
 
 /** The outcome of an Exec. 202 means accepted: the result arrives later as a Generic Alert. */
-export interface ExecOutcome extends TreeOutcome {}
+export type ExecOutcome = TreeOutcome;
 
 /** A value written by Add or Replace: the Item's Data with its effective Meta (command Meta merged under item Meta). */
 export interface NodeWrite {
