@@ -26,3 +26,4 @@ export {
   verifyPackage0Digest,
 } from './package0-digest.js';
 export { sessionIdToHeader, parseSessionIdHeader } from './session-id.js';
+export { encodeWapPush, decodeWapPush, PushApplicationId, WSP_CONTENT_TYPE_CODES, type WapPush } from './wap-push.js';
