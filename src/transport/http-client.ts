@@ -102,7 +102,9 @@ export class DmHttpClient {
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > maxBytes) {
-            req.destroy(new TransportError('too-large', `answer larger than ${maxBytes} bytes`));
+            reject(new TransportError('too-large', `answer larger than ${maxBytes} bytes`));
+            res.destroy();
+            req.destroy();
             return;
           }
           chunks.push(chunk);
