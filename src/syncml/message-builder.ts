@@ -19,16 +19,16 @@ import { decodeUtf8 } from './utf8.js';
 import { decodeWbxmlDocument } from './wbxml-decoder.js';
 
 /** Meta Types whose Data carries an embedded document (shared/spec §9.7). */
-const EMBEDDED_TYPES: Record<string, 'tnds' | 'devinf'> = {
+const EMBEDDED_TYPES = new Map<string, 'tnds' | 'devinf'>(Object.entries({
   'application/vnd.syncml.dmtnds+wbxml': 'tnds',
   'application/vnd.syncml.dmtnds+xml': 'tnds',
   'application/vnd.syncml-devinf+wbxml': 'devinf',
   'application/vnd.syncml-devinf+xml': 'devinf',
-};
+}) as [string, 'tnds' | 'devinf'][]);
 
 /** Embedded kind announced by a Meta Type, if any. */
 export function embeddedKindOfType(type: string | undefined): 'tnds' | 'devinf' | undefined {
-  return type === undefined ? undefined : EMBEDDED_TYPES[type.trim().toLowerCase()];
+  return type === undefined ? undefined : EMBEDDED_TYPES.get(type.trim().toLowerCase());
 }
 
 /**
@@ -374,8 +374,8 @@ class MessageBuilder {
       const kind = embeddedKindOfType(metaType);
       // Some senders label escaped TNDS text with the TNDS type: only WBXML-looking bytes are decoded as a document.
       if (kind && el.opaque.length > 0 && el.opaque[0] <= 0x03) value = this.embeddedFromWbxml(el.opaque, kind);
-      else if (format !== undefined && format.trim().toLowerCase() === 'bin') value = el.opaque.slice();
-      else value = decodeUtf8(el.opaque, 0, el.opaque.length) ?? el.opaque.slice();
+      else if (format !== undefined && format.trim().toLowerCase() === 'bin') value = copyBytes(el.opaque);
+      else value = decodeUtf8(el.opaque, 0, el.opaque.length) ?? copyBytes(el.opaque);
     } else {
       value = el.text ?? '';
     }
@@ -571,4 +571,11 @@ class MessageBuilder {
   private fail(reason: string): never {
     throw new DecodeError('syncml', this.path.join('/') || 'SyncML', reason);
   }
+}
+
+/** A fresh Uint8Array (never a Buffer view sharing the input's memory). */
+function copyBytes(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes);
+  return out;
 }

@@ -25,7 +25,7 @@ export interface RawElement {
 export interface DecodeLimits {
   /** Largest input accepted, in bytes. Default 16 MiB. */
   maxBytes?: number;
-  /** Deepest element nesting accepted. Default 64. */
+  /** Deepest element nesting accepted. Default 64; at most {@link MAX_DEPTH_CEILING}. */
   maxDepth?: number;
   /** Most elements accepted in one document. Default 1,000,000. */
   maxElements?: number;
@@ -47,8 +47,13 @@ export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
   maxEmbeddingDepth: 2,
 });
 
-/** Merge caller limits over the defaults. */
+/** The deepest nesting any caller may allow: the decoders recurse per level and must stay well inside the stack. */
+export const MAX_DEPTH_CEILING = 1000;
+
+/** Merge caller limits over the defaults (depth clamped to {@link MAX_DEPTH_CEILING}). */
 export function resolveLimits(limits?: DecodeLimits): ResolvedLimits {
   if (!limits) return DEFAULT_LIMITS;
-  return { ...DEFAULT_LIMITS, ...limits };
+  const merged = { ...DEFAULT_LIMITS, ...limits };
+  merged.maxDepth = Math.min(merged.maxDepth, MAX_DEPTH_CEILING);
+  return merged;
 }

@@ -16,6 +16,7 @@
 import { DecodeError, LimitExceededError } from '../errors.js';
 import type { RawElement, ResolvedLimits } from './raw-element.js';
 import { DEVINF_CODE_PAGE, DMDDF_CODE_PAGE, METINF_CODE_PAGE, SYNCML_CODE_PAGE } from './tags.js';
+import { isWellFormedText } from './utf8.js';
 
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -85,14 +86,15 @@ export function decodeXmlDocument(input: Uint8Array | string, limits: ResolvedLi
       throw new DecodeError('xml', `byte ${firstInvalidUtf8(input)}`, 'input is not valid UTF-8');
     }
   }
-  return new XmlReader(src, limits).document();
+  return new XmlReader(src, limits, typeof input === 'string').document();
 }
 
 class XmlReader {
   private pos = 0;
   private elements = 0;
 
-  constructor(private readonly src: string, private readonly limits: ResolvedLimits) {}
+  /** Strings given directly (not decoded from UTF-8) may hold lone surrogates. */
+  constructor(private readonly src: string, private readonly limits: ResolvedLimits, private readonly checkSurrogates: boolean) {}
 
   document(): XmlDocument {
     const src = this.src;
@@ -100,11 +102,12 @@ class XmlReader {
     let root: RawElement | null = null;
     let rootNamespace = '';
     let sawDoctype = false;
+    const bom = this.pos;
     for (;;) {
       this.skipWhitespace();
       if (this.pos >= src.length) break;
       if (src.charCodeAt(this.pos) !== 0x3c /* < */) this.fail(this.pos, root ? 'content after the root element' : 'text before the root element');
-      if (src.startsWith('<?', this.pos)) { this.processingInstruction(root === null && !sawDoctype); continue; }
+      if (src.startsWith('<?', this.pos)) { this.processingInstruction(root === null && !sawDoctype && this.pos === bom); continue; }
       if (src.startsWith('<!--', this.pos)) { this.comment(); continue; }
       if (src.startsWith('<!DOCTYPE', this.pos)) {
         if (root || sawDoctype) this.fail(this.pos, 'misplaced DOCTYPE');
@@ -134,7 +137,7 @@ class XmlReader {
     if (end < 0) this.fail(start, 'unterminated processing instruction');
     const body = this.src.slice(start + 2, end);
     if (/^xml[\s?]/i.test(body + ' ')) {
-      if (!mayBeDeclaration || start > 1) this.fail(start, 'XML declaration is only allowed at the start of the document');
+      if (!mayBeDeclaration) this.fail(start, 'XML declaration is only allowed at the start of the document');
       const enc = /encoding\s*=\s*["']([^"']*)["']/.exec(body);
       if (enc && !/^(utf-8|utf8|us-ascii)$/i.test(enc[1])) this.fail(start, `unsupported encoding ${JSON.stringify(enc[1])} (UTF-8 required)`);
     }
@@ -284,7 +287,8 @@ class XmlReader {
           if (src.startsWith('<![CDATA[', lt)) {
             const end = src.indexOf(']]>', lt + 9);
             if (end < 0) this.fail(lt, 'unterminated CDATA section');
-            this.addText(frame, src.slice(lt + 9, end), lt);
+            const cdata = src.slice(lt + 9, end);
+            this.addText(frame, cdata.includes('\r') ? cdata.replace(/\r\n?/g, '\n') : cdata, lt);
             this.pos = end + 3;
             continue;
           }
@@ -297,13 +301,16 @@ class XmlReader {
   }
 
   private text(frame: { el: RawElement; textParts: string[] | null }, raw: string, at: number): void {
+    if (raw.includes(']]>')) this.fail(at, '"]]>" in text');
+    // Line ends are normalised in literal text only, so a `&#13;` reference survives as CR.
+    if (raw.includes('\r')) raw = raw.replace(/\r\n?/g, '\n');
     if (raw.includes('&')) raw = this.entities(raw, at);
-    else if (raw.includes(']]>')) this.fail(at, '"]]>" in text');
     this.addText(frame, raw, at);
   }
 
   private addText(frame: { el: RawElement; textParts: string[] | null }, s: string, at: number): void {
     if (FORBIDDEN_CHARS.test(s)) this.fail(at, 'character not allowed in XML');
+    if (this.checkSurrogates && !isWellFormedText(s)) this.fail(at, 'text contains a lone UTF-16 surrogate');
     if (frame.textParts === null) frame.textParts = [s];
     else frame.textParts.push(s);
     if (frame.textParts.length > 1) {
@@ -319,8 +326,7 @@ class XmlReader {
   private finish(frame: { el: RawElement; textParts: string[] | null }): void {
     const parts = frame.textParts;
     if (parts === null) return;
-    let text = parts.length === 1 ? parts[0] : parts.join('');
-    if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
+    const text = parts.length === 1 ? parts[0] : parts.join('');
     if (frame.el.children !== null && !NON_WHITESPACE.test(text)) return;
     frame.el.text = text;
   }

@@ -22,7 +22,7 @@ export interface XmlEncodeOptions {
 /** Encode a message as XML text. */
 export function encodeXml(msg: SyncMLMessage, options: XmlEncodeOptions = {}): string {
   const sink = new XmlSink(options.indent ?? 0, syncmlNamespace(msg.version));
-  if (options.declaration) sink.out = '<?xml version="1.0" encoding="UTF-8"?>' + (sink.indent ? '\n' : '');
+  if (options.declaration) sink.out = '<?xml version="1.0" encoding="UTF-8"?>';
   writeMessage(sink, msg);
   return sink.out + (sink.indent ? '\n' : '');
 }

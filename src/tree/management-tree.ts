@@ -14,6 +14,12 @@ export interface TreeOutcome {
   status: number;
   /** Why, for logs and the server's operation record, when not a success. */
   reason?: string;
+  /**
+   * URI of the node the failure is about when it is not the command's target:
+   * an implicitly created parent of an Add, or a node inside a TNDS document
+   * (the spec's SHOULD: the Status then carries an Item with this Target).
+   */
+  failedUri?: string;
 }
 
 /** The outcome of a Get: on success, the Results items (node URI in Source, Meta Format/Type, Data). */

@@ -149,3 +149,22 @@ export function sameValue(a: NodeValue | undefined, b: NodeValue | undefined): b
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * Attach `desc` to `n` and, recursively, the matching child descriptions to
+ * its children (by name, else placeholder). Children matching nothing keep no
+ * description. Permanence follows the description's Scope.
+ */
+export function bindDescriptions(
+  n: TreeNode, desc: NodeDescription,
+  find: (parent: NodeDescription, name: string) => NodeDescription | undefined, touch?: (n: TreeNode) => void,
+): void {
+  touch?.(n);
+  n.desc = desc;
+  if (desc.scope === 'Permanent') n.permanent = true;
+  if (!n.children) return;
+  for (const c of n.children.values()) {
+    const d = find(desc, c.name);
+    if (d) bindDescriptions(c, d, find, touch);
+  }
+}

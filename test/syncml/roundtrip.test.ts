@@ -54,7 +54,7 @@ describe('XML round trip', () => {
     }), { numRuns: 100 });
   });
 
-  it('decodeXml(encodeXml(m)) deep-equals m, texts with \\r', { todo: 'bug: xml-decoder.ts finish() normalises \\r\\n?→\\n after entity expansion, so the encoder\'s &#13; comes back as \\n' }, () => {
+  it('decodeXml(encodeXml(m)) deep-equals m, texts with \\r', () => {
     fc.assert(fc.property(arbMessage({ encoding: 'xml' }), (m) => xmlRoundTrip(m, { indent: 2 })), { numRuns: NUM_RUNS });
   });
 
@@ -86,7 +86,7 @@ describe('WBXML round trip', () => {
     }), { numRuns: 100 });
   });
 
-  it('decoding a Buffer gives plain, unaliased Uint8Array data', { todo: 'bug: message-builder.ts data() uses opaque.slice(), which on a Buffer input is a Buffer view aliasing the input, not a copy' }, () => {
+  it('decoding a Buffer gives plain, unaliased Uint8Array data', () => {
     fc.assert(fc.property(arbMessage({ encoding: 'wbxml' }), (m) => {
       const buf = Buffer.from(encodeWbxml(m));
       const back = decodeWbxml(buf);
