@@ -16,12 +16,18 @@
  *   `process.hrtime.bigint()`; several rounds are run and the median reported.
  *   Throughput is bytes of the encoded form per second (MB = 10^6 bytes) and
  *   messages per second. XML decode starts from UTF-8 bytes (as an HTTP body
- *   arrives); XML encode times `encodeXml`, which returns a string.
+ *   arrives); XML encode times `encodeXml`, which returns a string. The heap
+ *   is collected before each case and holds only the corpus bytes plus, for
+ *   an encode case, the models it encodes: the decoders are allocation-bound,
+ *   so unrelated live objects would slow them through GC and blur the figures.
  * - When libwbxml2-utils is on PATH, a ≥ 20 MB corpus of a few large messages
  *   (~40,000 items each) is written to a temp dir and converted by
  *   `wbxml2xml`/`xml2wbxml` as child processes (wall time, median of runs) and
  *   in-process by our codecs (bytes in memory → bytes), and libwbxml's output
- *   is checked to decode with our decoders.
+ *   is checked to decode with our decoders. libwbxml runs with the flags that
+ *   match our output and are its fastest: `xml2wbxml -n -v 1.2` (no string
+ *   table — ours has none, and building one is quadratic), `wbxml2xml -m 0`
+ *   (compact, no indentation).
  *
  * Options: `--quick` (small corpus, few rounds: a CI smoke run),
  *          `--json FILE` (also write every figure as JSON),
@@ -33,6 +39,8 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { delimiter, join } from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import {
   decodeWbxml, decodeXml, encodeWbxml, encodeXml,
   type Command, type DataValue, type EmbeddedElement, type EmbeddedNode, type Item, type Meta, type StatusCommand,
@@ -88,15 +96,17 @@ interface Settings {
   libItemsPerMessage: number;
   libRuns: number;
   oursRuns: number;
+  /** Items of the message used to show xml2wbxml with its default string table (0: skip). */
+  libStringTableItems: number;
 }
 
 const FULL: Settings = {
   seed: 0x5eed_d0d0, corpusXmlBytes: 4_000_000, warmupMs: 1000, roundMs: 400, rounds: 7,
-  libXmlBytes: 20_000_000, libItemsPerMessage: 40_000, libRuns: 3, oursRuns: 7,
+  libXmlBytes: 20_000_000, libItemsPerMessage: 40_000, libRuns: 3, oursRuns: 7, libStringTableItems: 1_000,
 };
 const QUICK: Settings = {
   seed: 0x5eed_d0d0, corpusXmlBytes: 600_000, warmupMs: 200, roundMs: 100, rounds: 3,
-  libXmlBytes: 1_500_000, libItemsPerMessage: 5_000, libRuns: 1, oursRuns: 3,
+  libXmlBytes: 1_500_000, libItemsPerMessage: 5_000, libRuns: 1, oursRuns: 3, libStringTableItems: 0,
 };
 
 // ───────────────────────────── deterministic PRNG ─────────────────────────────
@@ -500,12 +510,16 @@ function bulkMessage(rng: Rng, items: number): SyncMLMessage {
 
 // ───────────────────────────── corpus encoding and checks ─────────────────────────────
 
+/**
+ * The encoded corpus. Only bytes are kept: decoded models are built by the
+ * encode cases just before they run and dropped after, so the live heap during
+ * a measurement is the corpus bytes plus what the case itself needs. (Keeping
+ * both decoded model sets alive roughly halved WBXML decode throughput in a
+ * test: the decoders are allocation-bound and pay for live heap through GC.)
+ */
 interface Corpus {
   xml: Uint8Array[];
   wbxml: Uint8Array[];
-  /** Models decoded from each encoding: what the encoders are timed on. */
-  xmlModels: SyncMLMessage[];
-  wbxmlModels: SyncMLMessage[];
   xmlBytes: number;
   wbxmlBytes: number;
   commands: number;
@@ -540,7 +554,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Encode every message both ways and check decode → encode reproduces the bytes. */
 function encodeCorpus(messages: SyncMLMessage[], limits?: { maxBytes: number }): Corpus {
   const corpus: Corpus = {
-    xml: [], wbxml: [], xmlModels: [], wbxmlModels: [], xmlBytes: 0, wbxmlBytes: 0,
+    xml: [], wbxml: [], xmlBytes: 0, wbxmlBytes: 0,
     commands: 0, items: 0, minCommands: Infinity, maxCommands: 0, roundTripFailures: [],
   };
   const options = limits ? { limits } : {};
@@ -555,8 +569,6 @@ function encodeCorpus(messages: SyncMLMessage[], limits?: { maxBytes: number }):
     const { commands, items } = countCommands(msg.body.commands);
     corpus.xml.push(xml);
     corpus.wbxml.push(wbxml);
-    corpus.xmlModels.push(fromXml);
-    corpus.wbxmlModels.push(fromWbxml);
     corpus.xmlBytes += xml.length;
     corpus.wbxmlBytes += wbxml.length;
     corpus.commands += commands;
@@ -565,6 +577,19 @@ function encodeCorpus(messages: SyncMLMessage[], limits?: { maxBytes: number }):
     corpus.maxCommands = Math.max(corpus.maxCommands, commands);
   });
   return corpus;
+}
+
+/** Large messages for the libwbxml comparison; decoding them needs a larger maxBytes than the default. */
+function buildBulkCorpus(settings: Settings, limits: { maxBytes: number }): Corpus {
+  const rng = new Rng(settings.seed ^ 0x11b);
+  const messages: SyncMLMessage[] = [];
+  let xmlBytes = 0;
+  while (xmlBytes < settings.libXmlBytes) {
+    const msg = bulkMessage(rng, settings.libItemsPerMessage);
+    messages.push(msg);
+    xmlBytes += utf8.encode(encodeXml(msg)).length;
+  }
+  return encodeCorpus(messages, limits);
 }
 
 function buildMainCorpus(settings: Settings): Corpus {
@@ -606,7 +631,14 @@ function nowNs(): bigint {
   return process.hrtime.bigint();
 }
 
+/** `global.gc`, made available without a command-line flag, to start every case from a collected heap. */
+const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
+
 function measure(name: string, targetMBps: number, bytesPerPass: number, msgsPerPass: number, pass: () => number, s: Settings): CaseResult {
+  collectGarbage();
   // Warm-up: at least two passes and warmupMs, which also sizes the rounds.
   let passes = 0;
   const w0 = nowNs();
@@ -638,21 +670,27 @@ function runCases(c: Corpus, s: Settings, only: Set<CaseId>): CaseResult[] {
       for (const b of c.wbxml) k += decodeWbxml(b).body.commands.length;
       return k;
     }, s)],
-    ['wbxml-encode', () => measure('WBXML encode', 60, c.wbxmlBytes, n, () => {
-      let k = 0;
-      for (const m of c.wbxmlModels) k += encodeWbxml(m).length;
-      return k;
-    }, s)],
+    ['wbxml-encode', () => {
+      const models = c.wbxml.map((b) => decodeWbxml(b));
+      return measure('WBXML encode', 60, c.wbxmlBytes, n, () => {
+        let k = 0;
+        for (const m of models) k += encodeWbxml(m).length;
+        return k;
+      }, s);
+    }],
     ['xml-decode', () => measure('XML decode', 40, c.xmlBytes, n, () => {
       let k = 0;
       for (const b of c.xml) k += decodeXml(b).body.commands.length;
       return k;
     }, s)],
-    ['xml-encode', () => measure('XML encode', 60, c.xmlBytes, n, () => {
-      let k = 0;
-      for (const m of c.xmlModels) k += encodeXml(m).length;
-      return k;
-    }, s)],
+    ['xml-encode', () => {
+      const models = c.xml.map((b) => decodeXml(b));
+      return measure('XML encode', 60, c.xmlBytes, n, () => {
+        let k = 0;
+        for (const m of models) k += encodeXml(m).length;
+        return k;
+      }, s);
+    }],
   ];
   return cases.filter(([id]) => only.has(id)).map(([, run]) => run());
 }
@@ -685,6 +723,8 @@ interface LibwbxmlReport {
   wbxmlBytes: number;
   flags: { xml2wbxml: string[]; wbxml2xml: string[] };
   processStartMs: number;
+  /** xml2wbxml with its default flags (string table) on one smaller message, for reference. */
+  stringTable: { items: number; xmlBytes: number; ms: number | null; timeoutMs: number } | null;
   directions: Direction[];
   sanity: { ok: boolean; notes: string[] };
 }
@@ -705,10 +745,10 @@ function onPath(cmd: string): boolean {
 }
 
 /** Run a libwbxml tool once; wall time in ms. The tools exit 0 even on failure, so the output file is checked. */
-function runTool(cmd: string, flags: string[], input: string, output: string): number {
+function runTool(cmd: string, flags: string[], input: string, output: string, timeoutMs = 600_000): number {
   rmSync(output, { force: true });
   const t0 = nowNs();
-  const r = spawnSync(cmd, [...flags, '-o', output, input], { encoding: 'utf8' });
+  const r = spawnSync(cmd, [...flags, '-o', output, input], { encoding: 'utf8', timeout: timeoutMs });
   const ms = Number(nowNs() - t0) / 1e6;
   if (r.error) throw r.error;
   if (r.status !== 0 || !existsSync(output) || statSync(output).size === 0) {
@@ -726,6 +766,7 @@ function timeTool(cmd: string, flags: string[], files: { input: string; output: 
 
 /** Median wall time of converting every buffer in-process, after one warm-up run. */
 function timeOurs(convert: () => number, runs: number): number {
+  collectGarbage();
   blackhole ^= convert();
   const totals: number[] = [];
   for (let r = 0; r < runs; r++) {
@@ -769,16 +810,8 @@ function opaqueDataAsText(msg: SyncMLMessage): SyncMLMessage {
 function compareWithLibwbxml(s: Settings): LibwbxmlResult {
   if (!onPath('xml2wbxml') || !onPath('wbxml2xml')) return { skipped: true, reason: 'libwbxml2-utils not installed (xml2wbxml/wbxml2xml not on PATH)' };
 
-  const rng = new Rng(s.seed ^ 0x11b);
-  const messages: SyncMLMessage[] = [];
-  let xmlBytes = 0;
-  while (xmlBytes < s.libXmlBytes) {
-    const msg = bulkMessage(rng, s.libItemsPerMessage);
-    messages.push(msg);
-    xmlBytes += utf8.encode(encodeXml(msg)).length;
-  }
   const limits = { maxBytes: 256 * 1024 * 1024 };
-  const corpus = encodeCorpus(messages, limits);
+  const corpus = buildBulkCorpus(s, limits);
   const dir = mkdtempSync(join(os.tmpdir(), 'dmvisor-bench-'));
   try {
     const files = corpus.xml.map((xml, i) => {
@@ -792,6 +825,22 @@ function compareWithLibwbxml(s: Settings): LibwbxmlResult {
     const tiny = join(dir, 'tiny.wbxml');
     writeFileSync(tiny, encodeWbxml(package1(new Rng(1), newPeer(new Rng(2)))));
     const processStartMs = timeTool('wbxml2xml', WBXML2XML_FLAGS, [{ input: tiny, output: join(dir, 'tiny.xml') }], 5);
+
+    // For reference: the default xml2wbxml mode builds a string table, in time that grows much faster than the input.
+    let stringTable: LibwbxmlReport['stringTable'] = null;
+    if (s.libStringTableItems > 0) {
+      const input = join(dir, 'string-table.xml');
+      const xml = utf8.encode(encodeXml(bulkMessage(new Rng(s.seed ^ 0x57), s.libStringTableItems)));
+      writeFileSync(input, xml);
+      const timeoutMs = 60_000;
+      let ms: number | null;
+      try {
+        ms = runTool('xml2wbxml', ['-v', '1.2'], input, join(dir, 'string-table.wbxml'), timeoutMs);
+      } catch {
+        ms = null;
+      }
+      stringTable = { items: s.libStringTableItems, xmlBytes: xml.length, ms, timeoutMs };
+    }
 
     const libToXmlMs = timeTool('wbxml2xml', WBXML2XML_FLAGS, files.map((f) => ({ input: f.wbxml, output: f.libXml })), s.libRuns);
     const libToWbxmlMs = timeTool('xml2wbxml', XML2WBXML_FLAGS, files.map((f) => ({ input: f.xml, output: f.libWbxml })), s.libRuns);
@@ -850,6 +899,7 @@ function compareWithLibwbxml(s: Settings): LibwbxmlResult {
       wbxmlBytes: corpus.wbxmlBytes,
       flags: { xml2wbxml: XML2WBXML_FLAGS, wbxml2xml: WBXML2XML_FLAGS },
       processStartMs,
+      stringTable,
       directions: [
         direction('WBXML → XML', corpus.wbxmlBytes, libToXmlMs, oursToXmlMs),
         direction('XML → WBXML', corpus.xmlBytes, libToWbxmlMs, oursToWbxmlMs),
@@ -939,12 +989,20 @@ function main(): void {
     ));
     console.log(`  sanity: libwbxml's output of our files decodes with our decoders and re-encodes to our bytes: ${lib.sanity.ok ? '✓' : '✗'}`);
     for (const n of lib.sanity.notes) console.log(`    note: ${n}`);
+    const st = lib.stringTable;
+    if (st) {
+      console.log(`  for reference, \`xml2wbxml -v 1.2\` (default: builds a string table) on one ${int(st.items)}-item message (${mb(st.xmlBytes)}): ` +
+        (st.ms === null ? `did not finish within ${st.timeoutMs / 1e3} s` : `${fixed(st.ms / 1e3, 2)} s = ${fixed(st.xmlBytes / 1e6 / (st.ms / 1e3), 2)} MB/s`) +
+        ' — its cost grows much faster than the input, so larger messages are slower still');
+    }
     if (!lib.sanity.ok) process.exitCode = 1;
   }
   console.log('');
 
+  collectGarbage();
   const mem = process.memoryUsage();
-  console.log(`Memory after runs: rss ${(mem.rss / 2 ** 20).toFixed(1)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(1)} MiB (corpora still referenced)`);
+  console.log(`Memory after runs: rss ${(mem.rss / 2 ** 20).toFixed(1)} MiB (keeps the heap's high-water mark), ` +
+    `heap used ${(mem.heapUsed / 2 ** 20).toFixed(1)} MiB after a GC (main corpus bytes still referenced)`);
 
   if (opts.json) {
     const report = {

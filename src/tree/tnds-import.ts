@@ -9,10 +9,12 @@
  * `Path` is absent. (Fixture 29: Target `./Vendor/Northwind/VMs`, Path the
  * same, NodeName `db02` → `./Vendor/Northwind/VMs/db02`.)
  *
- * Add: each node is created with the same checks as a single Add (ACL of the
- * parent, MO rules, formats, creator fallback); an interior node that already
- * exists as an interior node is merged into (its children are added), any
- * other existing node → 418.
+ * Add: each node is created with the same checks as a single Add (MO rules,
+ * formats, URI limits); the Add right and the creator fallback are checked on
+ * the nodes that existed before the command (a node the document creates is
+ * not re-checked against an ACL the same document gives its parent). An
+ * interior node that already exists as an interior node is merged into (its
+ * children are added); any other existing node → 418.
  * Replace: a top node must exist (404); leaves get the document's value,
  * Title and ACL (with the rights a single Replace of each needs); children
  * missing from the document are deleted (Delete rights, permanence), children
@@ -83,17 +85,18 @@ function failAt(e: TreeEngine, out: TreeOutcome, parent: TreeNode, t: TndsNode):
   return { status: out.status, reason: `${t.where}: ${out.reason ?? ''}`, failedUri: out.failedUri ?? childUri(e.uriOf(parent), t.name) };
 }
 
-function addNode(e: TreeEngine, parent: TreeNode, t: TndsNode, serverId: string): TreeOutcome {
+function addNode(e: TreeEngine, parent: TreeNode, t: TndsNode, serverId: string, parentIsNew = false): TreeOutcome {
   let node = parent.children?.get(t.name);
+  const isNew = node === undefined;
   if (node) {
     if (!(node.interior && t.format === 'node')) return failAt(e, outcome(418, `${e.uriOf(node)} already exists`), parent, t);
   } else {
-    const made = createChild(e, parent, t.name, specOf(t), serverId);
+    const made = createChild(e, parent, t.name, specOf(t), serverId, parentIsNew);
     if (!made.node) return failAt(e, made, parent, t);
     node = made.node;
   }
   for (const c of t.children) {
-    const out = addNode(e, node, c, serverId);
+    const out = addNode(e, node, c, serverId, isNew);
     if (out.status !== 200) return out;
   }
   return outcome(200);

@@ -9,7 +9,8 @@
  *
  * Choices (the facts sheet leaves them open — UNVERIFIED):
  * - plain `?list=TNDS` selects every property plus `Value`;
- * - `Type` is always written (encoders MUST), whatever the selection;
+ * - `Type` is always written (encoders MUST), whatever the selection; an
+ *   empty (inherited) ACL and an empty Title are left out;
  * - binary leaf values (`bin`) are written and read as base64 text in `Value`;
  * - on import a node without `Format` is interior unless it has a `Value`;
  *   `Name`, `Size`, `TStamp`, `VerNo` and `DFProperties` are ignored on import
@@ -88,7 +89,8 @@ export function exportTnds(
       if (p === 'Format') { props.push(el('Format', el(n.format))); continue; }
       if (p === 'Type') { props.push(el('Type', n.interior ? el('DDFName', ...text(n.type)) : el('MIME', ...text(n.type)))); continue; }
       const v = propertyValue(e, n, p);
-      if (v !== undefined) props.push(el(p, ...text(v)));
+      // An empty ACL (inherited) or Title is left out rather than written empty.
+      if (v !== undefined && !(v === '' && (p === 'ACL' || p === 'Title'))) props.push(el(p, ...text(v)));
     }
     kids.push(el('RTProperties', ...props));
     if (n.children) {

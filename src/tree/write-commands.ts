@@ -39,6 +39,14 @@ function parse(e: TreeEngine, uri: string): DmUri | TreeOutcome {
   }
 }
 
+/** An outcome without internal extras (the created node). */
+function bare(o: TreeOutcome & { node?: unknown }): TreeOutcome {
+  const out: TreeOutcome = { status: o.status };
+  if (o.reason !== undefined) out.reason = o.reason;
+  if (o.failedUri !== undefined) out.failedUri = o.failedUri;
+  return out;
+}
+
 function isTnds(w: NodeWrite): boolean {
   return isTndsType(w.meta?.type) || (isEmbeddedDocument(w.data) && w.data.kind === 'tnds');
 }
@@ -78,10 +86,10 @@ export function addCommand(e: TreeEngine, uri: string, w: NodeWrite, serverId: s
     const name = p.segments[p.segments.length - 1];
     const desc = parent.desc ? findChildDescription(parent.desc, name) : undefined;
     const format = w.meta?.format ?? desc?.format ?? 'chr';
-    if (storedFormat(format) === 'node') return createChild(e, parent, name, { interior: true, type: w.meta?.type }, serverId);
+    if (storedFormat(format) === 'node') return bare(createChild(e, parent, name, { interior: true, type: w.meta?.type }, serverId));
     const value = leafValue(w.data, format);
     if (typeof value === 'object' && 'status' in value) return value;
-    return createChild(e, parent, name, { interior: false, format, type: w.meta?.type, value }, serverId);
+    return bare(createChild(e, parent, name, { interior: false, format, type: w.meta?.type, value }, serverId));
   });
 }
 
@@ -150,7 +158,7 @@ export function copyCommand(e: TreeEngine, targetUri: string, sourceUri: string,
     if (parent === undefined) return outcome(404, `the parent of ${t.path} does not exist`);
     if ('status' in parent) return parent;
     if (isInside(parent, src)) return outcome(403, `${t.path} is inside ${s.path}`);
-    return copyInto(e, src, parent, t.segments[t.segments.length - 1], serverId);
+    return bare(copyInto(e, src, parent, t.segments[t.segments.length - 1], serverId));
   });
 }
 

@@ -78,8 +78,13 @@ function countSiblings(parent: TreeNode, desc: NodeDescription): number {
   return n;
 }
 
-/** Create child `name` of `parent` for `serverId`, with every check. */
-export function createChild(e: TreeEngine, parent: TreeNode, name: string, spec: NodeSpec, serverId: string): CreateOutcome {
+/**
+ * Create child `name` of `parent` for `serverId`, with every check.
+ * `parentIsNew`: the parent was created by this same command (a TNDS
+ * subtree) — the Add right was checked once, on the nearest node that existed
+ * before the command, and the creator fallback applies only there.
+ */
+export function createChild(e: TreeEngine, parent: TreeNode, name: string, spec: NodeSpec, serverId: string, parentIsNew = false): CreateOutcome {
   const parentUri = e.uriOf(parent);
   if (!parent.interior) return outcome(405, `${parentUri} is a leaf: it cannot have children`);
   const bad = badNodeName(name);
@@ -90,7 +95,7 @@ export function createChild(e: TreeEngine, parent: TreeNode, name: string, spec:
   const desc = parent.desc ? findChildDescription(parent.desc, name) : undefined;
   if (parent.desc?.children && !desc) return outcome(405, `${uri}: the management object has no such node`);
   if (desc ? !desc.accessTypes.includes('Add') : !e.descendantAllows(parent, 'Add')) return outcome(405, `${uri}: AccessType does not allow Add`);
-  if (!e.serverMay(parent, 'Add', serverId)) return outcome(425, `${uri}: no Add right on ${parentUri}`);
+  if (!parentIsNew && !e.serverMay(parent, 'Add', serverId)) return outcome(425, `${uri}: no Add right on ${parentUri}`);
   if (parent.children!.has(name)) return outcome(418, `${uri} already exists`);
   if (desc) {
     const max = maxOccurrence(desc);
@@ -109,7 +114,7 @@ export function createChild(e: TreeEngine, parent: TreeNode, name: string, spec:
   }
   if (spec.title !== undefined && Buffer.byteLength(spec.title) > 255) return outcome(413, `${uri}: Title longer than 255 bytes`);
   const type = spec.type ?? desc?.dfType ?? (spec.interior ? '' : 'text/plain');
-  const fallback = spec.interior && (spec.acl === undefined || spec.acl === '') ? creatorAcl(e, parent, serverId) : undefined;
+  const fallback = spec.interior && !parentIsNew && (spec.acl === undefined || spec.acl === '') ? creatorAcl(e, parent, serverId) : undefined;
   // The node is new: changing it after attach() needs no undo record (rollback drops it with the parent's child list).
   const node = e.attach(parent, name, spec.interior, format, type);
   if (!spec.interior) node.value = spec.value;
