@@ -67,6 +67,8 @@ export class TreeEngine {
   readonly alerts: GenericAlert[] = [];
 
   constructor(options: DmTreeOptions = {}) {
+    // The one clock default of the tree: owners (and tests) pass their own.
+    // eslint-disable-next-line no-restricted-properties
     this.now = options.now ?? Date.now;
     this.uriLimits = resolveUriLimits(options.uriLimits);
     this.createAncestors = options.createAncestors ?? true;
