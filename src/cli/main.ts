@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { CODEC_USAGE, runCodec, type CliIo } from './codec-command.js';
 import { UsageError } from './usage-error.js';
+import { runClient } from './client-command.js';
+import { runTree } from './tree-command.js';
 import { DecodeError, DmvisorError } from '../errors.js';
 
 const USAGE = `dmvisor — an OMA Device Management (SyncML DM 1.2) stack for devices that host virtual machines
@@ -14,6 +16,8 @@ usage: dmvisor <command> [options]
 
 commands:
   codec      convert and inspect DM messages: xml2wbxml, wbxml2xml, inspect
+  client     run a DM client: one session (--once) or listen for notifications (--daemon)
+  tree       management objects: print an MO's DDF (tree ddf DMAcc)
   start      what \`npm start\` runs (today: this overview; the DM server joins it)
   help       this text
   version    print the version
@@ -33,6 +37,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     switch (command) {
       case 'codec':
         return await runCodec(rest, io);
+      case 'client':
+        return await runClient(rest, io);
+      case 'tree':
+        return runTree(rest, io);
       case 'start':
         io.stdout(`dmvisor ${version()}\n\n${USAGE}\n${CODEC_USAGE}`);
         return 0;

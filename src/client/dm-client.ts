@@ -1,0 +1,271 @@
+/**
+ * The DM client agent: a device's (or a VM's) tree with the standard MOs, its
+ * server accounts, the session engine and the transports, composed.
+ *
+ * - {@link DmClient.runSession} runs one session with one server over HTTP(S)
+ *   until the engine says it is over, persisting nonces and the tree.
+ * - {@link DmClient.listen} waits for package #0 (UDP / HTTP), checks it with
+ *   the {@link NotificationGate} and starts the session it asks for.
+ *
+ * All state lives in the tree (DMAcc holds accounts and nonces), saved to a
+ * {@link TreeStore} after every session: a restarted client resumes with the
+ * same accounts, nonces and undelivered Generic Alerts.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { DmTree } from '../tree/dm-tree.js';
+import { FileTreeStore } from '../tree/file-store.js';
+import { loadTree, type TreeStore } from '../tree/store.js';
+import type { GenericAlert as TreeGenericAlert } from '../tree/hooks.js';
+import { childUri } from '../tree/uri.js';
+import { addDmAccount, createStandardTree, listDmAccounts, moResolver, type DmAccount, type DmAccountEntry } from '../mo/index.js';
+import { ClientSession, type ClientSessionResult, type GenericAlert } from '../session/client-session.js';
+import type { AuthScheme, ClientAccount } from '../session/client-account.js';
+import type { UiHandler } from '../session/command-executor.js';
+import { NotificationGate } from '../session/notification-gate.js';
+import { DmHttpClient, type DmHttpClientOptions } from '../transport/http-client.js';
+import { NotificationListener, type NotificationOrigin } from '../transport/notification-listener.js';
+import { TransportError } from '../transport/transport-error.js';
+import type { DeviceConfig, ConfigAccount, ConfigAuth } from './device-config.js';
+import { decodeBase64 } from '../security/index.js';
+import { DmvisorError } from '../errors.js';
+
+/** Something worth telling an operator (the CLI prints these). */
+export type DmClientLogEvent =
+  | { event: 'session-start'; serverId: string; initiator: 'client' | 'server'; sessionId: string }
+  | { event: 'session-end'; serverId: string; sessionId: string; result: ClientSessionResult }
+  | { event: 'notification-rejected'; reason: string; origin?: NotificationOrigin }
+  | { event: 'notification-accepted'; serverId: string; sessionId: string }
+  | { event: 'listening'; udpPort?: number; httpPort?: number };
+
+/** Options of {@link DmClient.open}. */
+export interface DmClientOptions {
+  config: DeviceConfig;
+  /** Where the tree persists. Default: a file store in `config.stateDir`. */
+  store?: TreeStore;
+  http?: DmHttpClientOptions;
+  ui?: UiHandler;
+  log?: (e: DmClientLogEvent) => void;
+  now?: () => number;
+}
+
+/** Map DMAcc AAuthType names to session schemes. */
+function schemeOf(type: string | undefined): AuthScheme {
+  switch ((type ?? '').toUpperCase()) {
+    case 'BASIC': return 'basic';
+    case 'DIGEST': return 'md5';
+    case 'HMAC': return 'hmac';
+    default: return 'none';
+  }
+}
+
+const CONFIG_TYPE: Record<ConfigAuth['type'], string> = { NONE: 'TRANSPORT', BASIC: 'BASIC', DIGEST: 'DIGEST', HMAC: 'HMAC' };
+
+/** The DMAcc form of a configured account. */
+function toDmAccount(a: ConfigAccount): DmAccount {
+  const auth = [
+    { level: 'CLCRED' as const, type: CONFIG_TYPE[a.clientAuth.type], name: a.clientAuth.name, secret: a.clientAuth.secret, data: a.clientAuth.nonce ? decodeBase64(a.clientAuth.nonce) : new Uint8Array(0) },
+    { level: 'SRVCRED' as const, type: CONFIG_TYPE[a.serverAuth.type], name: a.serverAuth.name, secret: a.serverAuth.secret, data: a.serverAuth.nonce ? decodeBase64(a.serverAuth.nonce) : new Uint8Array(0) },
+  ];
+  return { serverId: a.serverId, ...(a.name ? { name: a.name } : {}), addresses: [{ addr: a.serverUri, addrType: 'URI' }], authPref: CONFIG_TYPE[a.clientAuth.type], auth };
+}
+
+/** A DM client agent. */
+export class DmClient {
+  private readonly http: DmHttpClient;
+  private listener: NotificationListener | undefined;
+  private readonly gate: NotificationGate;
+  private readonly encodings = new Map<string, 'xml' | 'wbxml'>();
+  private readonly pending = new Map<string, GenericAlert[]>();
+  private running: Promise<unknown> = Promise.resolve();
+
+  private constructor(readonly tree: DmTree, private readonly store: TreeStore, private readonly options: DmClientOptions) {
+    this.http = new DmHttpClient({ timeoutMs: options.config.session.timeoutMs, retries: options.config.session.retries, ...options.http });
+    for (const a of options.config.accounts) this.encodings.set(a.serverId, a.encoding);
+    const n = options.config.notifications;
+    this.gate = new NotificationGate((id) => this.account(id), { allowNonceResync: n?.allowNonceResync ?? false, resetNonce: n?.resetNonce ?? 'zero-bytes' });
+  }
+
+  /** Load the tree from the store (or build it from the config the first time) and add configured accounts it lacks. */
+  static async open(options: DmClientOptions): Promise<DmClient> {
+    const { config } = options;
+    let store = options.store;
+    if (!store) {
+      await mkdir(config.stateDir, { recursive: true });
+      store = new FileTreeStore(join(config.stateDir, 'tree.json'));
+    }
+    const treeOptions = { resolveMo: moResolver(), ...(options.now ? { now: options.now } : {}) };
+    const loaded = await loadTree(store, treeOptions);
+    const d = config.device;
+    const tree = createStandardTree({
+      ...treeOptions,
+      devInfo: { devId: d.devId, man: d.man, mod: d.mod, dmV: d.dmV, lang: d.lang },
+      devDetail: { devTyp: d.devTyp, oem: d.oem, fwV: d.fwV, swV: d.swV, hwV: d.hwV, lrgObj: d.lrgObj },
+    }, loaded);
+    const existing = new Set(listDmAccounts(tree).map((a) => a.serverId));
+    for (const a of config.accounts) {
+      if (existing.has(a.serverId)) continue;
+      addDmAccount(tree, a.node ?? a.serverId.replace(/[^A-Za-z0-9._~-]/g, '_'), toDmAccount(a));
+    }
+    const client = new DmClient(tree, store, options);
+    await store.save(tree.snapshot());
+    return client;
+  }
+
+  /** The accounts in the tree, as sessions use them. */
+  accounts(): ClientAccount[] {
+    return listDmAccounts(this.tree).map((e) => this.toClientAccount(e));
+  }
+
+  /** The account of a server id. */
+  account(serverId: string): ClientAccount | undefined {
+    const e = listDmAccounts(this.tree).find((a) => a.serverId === serverId);
+    return e ? this.toClientAccount(e) : undefined;
+  }
+
+  private toClientAccount(e: DmAccountEntry): ClientAccount {
+    const cl = e.auth?.find((a) => a.level === 'CLCRED');
+    const sv = e.auth?.find((a) => a.level === 'SRVCRED');
+    const pref = schemeOf(e.authPref);
+    return {
+      serverId: e.serverId,
+      serverUri: e.addresses[0]?.addr ?? '',
+      encoding: this.encodings.get(e.serverId) ?? 'xml',
+      client: { scheme: pref !== 'none' ? pref : schemeOf(cl?.type), name: cl?.name ?? '', secret: cl?.secret ?? '', nonce: cl?.data ?? new Uint8Array(0) },
+      server: { scheme: schemeOf(sv?.type), name: sv?.name ?? '', secret: sv?.secret ?? '', nonce: sv?.data ?? new Uint8Array(0) },
+    };
+  }
+
+  /** Write a nonce back to the account's AppAuth entry of the given level. */
+  private storeNonce(serverId: string, level: 'CLCRED' | 'SRVCRED', nonce: Uint8Array): void {
+    const entry = listDmAccounts(this.tree).find((a) => a.serverId === serverId);
+    if (!entry) return;
+    const base = childUri(childUri('./DMAcc', entry.node), 'AppAuth');
+    if (!this.tree.exists(base)) return;
+    for (const x of this.tree.childNames(base)) {
+      const node = childUri(base, x);
+      const lv = this.tree.exists(`${node}/AAuthLevel`) ? this.tree.readValue(`${node}/AAuthLevel`) : undefined;
+      if (lv !== level) continue;
+      const uri = `${node}/AAuthData`;
+      if (this.tree.exists(uri)) this.tree.setValue(uri, nonce, { format: 'bin' });
+      else this.tree.createNode(uri, { format: 'bin', value: nonce });
+    }
+  }
+
+  /**
+   * Run one session with `serverId` (default: the first account). Sessions are
+   * serialised: a notification arriving during a session waits for it.
+   */
+  runSession(request: { serverId?: string; initiator?: 'client' | 'server'; sessionId?: string } = {}): Promise<ClientSessionResult> {
+    const run = this.running.then(() => this.session(request));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private async session(request: { serverId?: string; initiator?: 'client' | 'server'; sessionId?: string }): Promise<ClientSessionResult> {
+    const serverId = request.serverId ?? this.accounts()[0]?.serverId;
+    const account = serverId === undefined ? undefined : this.account(serverId);
+    if (!account || serverId === undefined) throw new DmvisorError(`no account for server ${JSON.stringify(request.serverId)}`, 'DMV_ERR_NO_ACCOUNT', 404);
+    const sessionId = request.sessionId ?? (randomBytes(2).readUInt16BE(0) % 0xfffe + 1).toString(16).toUpperCase();
+    const initiator = request.initiator ?? 'client';
+    const d = this.options.config.device;
+    const alerts = [...(this.pending.get(serverId) ?? []), ...this.takeTreeAlerts(serverId)];
+    this.pending.delete(serverId);
+    const session = new ClientSession({
+      tree: this.tree,
+      account,
+      deviceId: d.devId,
+      devInfo: [
+        { uri: './DevInfo/DevId', value: d.devId }, { uri: './DevInfo/Man', value: d.man }, { uri: './DevInfo/Mod', value: d.mod },
+        { uri: './DevInfo/DmV', value: d.dmV }, { uri: './DevInfo/Lang', value: d.lang },
+      ],
+      sessionId,
+      initiator,
+      maxMsgSize: this.options.config.session.maxMsgSize,
+      maxObjSize: this.options.config.session.maxObjSize,
+      genericAlerts: alerts,
+      pollGenericAlerts: () => this.takeTreeAlerts(serverId),
+      ...(this.options.ui ? { ui: this.options.ui } : {}),
+    });
+    this.options.log?.({ event: 'session-start', serverId, initiator, sessionId });
+    let result: ClientSessionResult;
+    try {
+      let out = session.start();
+      for (;;) {
+        this.drainEvents(session, serverId);
+        const answer = await this.http.exchange({ url: out.url, body: out.bytes, contentType: out.contentType, ...(out.hmacHeader ? { hmacHeader: out.hmacHeader } : {}) });
+        const next = session.receive(answer.body, { encoding: answer.encoding, ...(answer.hmacHeader ? { hmacHeader: answer.hmacHeader } : {}) });
+        this.drainEvents(session, serverId);
+        if (next === null) break;
+        out = next;
+      }
+      result = session.result!;
+    } catch (e) {
+      if (!(e instanceof TransportError)) throw e;
+      result = { state: 'failed', reason: e.message, undeliveredAlerts: alerts, messagesSent: 0, messagesReceived: 0 };
+    }
+    if (result.undeliveredAlerts.length) this.pending.set(serverId, result.undeliveredAlerts);
+    await this.store.save(this.tree.snapshot());
+    this.options.log?.({ event: 'session-end', serverId, sessionId, result });
+    return result;
+  }
+
+  private drainEvents(session: ClientSession, serverId: string): void {
+    for (let e = session.pollEvent(); e; e = session.pollEvent()) {
+      if (e.type === 'client-nonce') this.storeNonce(serverId, 'CLCRED', e.nonce);
+      else if (e.type === 'server-nonce') this.storeNonce(serverId, 'SRVCRED', e.nonce);
+    }
+  }
+
+  /** Generic Alerts the tree's MOs queued for this server (or for any server). */
+  private takeTreeAlerts(serverId: string): GenericAlert[] {
+    const all = this.tree.takeGenericAlerts();
+    const mine: GenericAlert[] = [];
+    for (const a of all) {
+      if (a.serverId !== undefined && a.serverId !== serverId) { this.tree.queueGenericAlert(a); continue; }
+      mine.push(toSessionAlert(a));
+    }
+    return mine;
+  }
+
+  /** Listen for notifications; each accepted one starts a server-initiated session. */
+  async listen(): Promise<{ udpPort?: number; httpPort?: number }> {
+    const n = this.options.config.notifications;
+    if (!n) throw new DmvisorError('the config has no "notifications" section', 'DMV_ERR_CONFIG', 400);
+    const now = this.options.now ?? Date.now;
+    this.listener = new NotificationListener((bytes, origin) => {
+      const verdict = this.gate.accept(bytes, now());
+      if (verdict.kind === 'rejected') {
+        this.options.log?.({ event: 'notification-rejected', reason: verdict.reason, origin });
+        return;
+      }
+      this.options.log?.({ event: 'notification-accepted', serverId: verdict.account.serverId, sessionId: verdict.sessionId });
+      void this.runSession({ serverId: verdict.account.serverId, initiator: 'server', sessionId: verdict.sessionId }).catch(() => undefined);
+    }, {
+      host: n.host,
+      ...(n.udpPort !== undefined ? { udpPort: n.udpPort } : {}),
+      ...(n.httpPort !== undefined ? { httpPort: n.httpPort } : {}),
+      onReject: (reason, origin) => this.options.log?.({ event: 'notification-rejected', reason, origin }),
+    });
+    const ports = await this.listener.start();
+    this.options.log?.({ event: 'listening', ...ports });
+    return ports;
+  }
+
+  /** Wait for running sessions, stop listening, save the tree. */
+  async close(): Promise<void> {
+    await this.listener?.stop();
+    await this.running;
+    this.http.close();
+    await this.store.save(this.tree.snapshot());
+  }
+}
+
+function toSessionAlert(a: TreeGenericAlert): GenericAlert {
+  const out: GenericAlert = { type: a.type, format: a.format ?? 'chr', data: a.data };
+  if (a.sourceUri !== undefined) out.sourceUri = a.sourceUri;
+  if (a.mark !== undefined) out.mark = a.mark;
+  if (a.correlator !== undefined) out.correlator = a.correlator;
+  return out;
+}
