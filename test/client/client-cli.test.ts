@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { FileTreeStore, loadTree } from '../../src/tree/index.js';
 import { moResolver } from '../../src/mo/index.js';
 import dgram from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../support/paths.js';
