@@ -11,6 +11,14 @@
  * - Sequence runs in order; a "No" to a confirmation alert skips the rest (215).
  * - UI alerts go to the {@link UiHandler}; without one, the alert's default
  *   response (DR) is used, or 214 (cancelled) when there is none.
+ * - A cancelled UI alert (214) stops the processing of the server's message:
+ *   every command after it — in its Sequence, its Atomic (which then rolls
+ *   back) and the rest of the message — gets 215 (DM protocol §2.5.2: "If the
+ *   user decides to cancel the operation, then management message processing
+ *   is stopped … (215) Not executed is returned to all commands which are not
+ *   processed"; facts §2.5). A timeout (408) counts as a cancel: the spec says
+ *   an interaction not answered within MAXDT "is considered to be cancelled"
+ *   (our reading; the DM 1.2.1 text only names the status to send).
  */
 import type { ManagementTree, NodeWrite } from '../tree/management-tree.js';
 import type { AlertCommand, Command, ContainerCommand, Item, ItemCommand, Meta, ResultsCommand, StatusCommand } from '../syncml/model.js';
@@ -51,6 +59,13 @@ export interface ExecutionReply {
 
 type Owed = ExecutionReply['commands'][number];
 
+/** Where a command runs: inside an Atomic or not, and whether a cancelled UI alert has stopped the message. */
+interface RunContext {
+  inAtomic: boolean;
+  /** Shared by every command of one message. */
+  halt: { stopped: boolean };
+}
+
 /** Runs server commands against the tree for one server id. */
 export class CommandExecutor {
   constructor(private readonly tree: ManagementTree, private readonly serverId: string, private readonly ui?: UiHandler) {}
@@ -58,6 +73,7 @@ export class CommandExecutor {
   /** Execute the management commands of one server message. Statuses for Status/Results commands are not owed. */
   execute(commands: readonly Command[], msgRef: string): ExecutionReply {
     const reply: ExecutionReply = { commands: [], aborted: false, nextMessageRequested: false };
+    const halt = { stopped: false };
     for (const c of commands) {
       if (c.kind === 'Status' || c.kind === 'Results') continue;
       if (c.kind === 'Alert' && c.data === 1223) { reply.aborted = true; return reply; }
@@ -66,13 +82,15 @@ export class CommandExecutor {
         reply.commands.push(status(c, msgRef, 200));
         continue;
       }
-      this.run(c, msgRef, reply.commands, { inAtomic: false });
+      // After a cancelled UI alert nothing more of this message is executed (§2.5).
+      if (halt.stopped) { this.skipAll(c, msgRef, reply.commands, 215); continue; }
+      this.run(c, msgRef, reply.commands, { inAtomic: false, halt });
     }
     return reply;
   }
 
   /** Runs one command, appending what is owed; returns its (first) status code. */
-  private run(c: Command, msgRef: string, out: Owed[], ctx: { inAtomic: boolean }): number {
+  private run(c: Command, msgRef: string, out: Owed[], ctx: RunContext): number {
     switch (c.kind) {
       case 'Add': case 'Replace': case 'Delete': case 'Copy': case 'Get':
         if (c.kind === 'Get' && ctx.inAtomic) return push(out, status(c, msgRef, 500));
@@ -84,10 +102,10 @@ export class CommandExecutor {
         return push(out, status(c, msgRef, r.status, [uri]));
       }
       case 'Alert':
-        return this.alert(c, msgRef, out);
+        return this.alert(c, msgRef, out, ctx);
       case 'Atomic':
         if (ctx.inAtomic) return this.skipAll(c, msgRef, out, 500);
-        return this.atomic(c, msgRef, out);
+        return this.atomic(c, msgRef, out, ctx);
       case 'Sequence':
         return this.sequence(c, msgRef, out, ctx);
       case 'Status': case 'Results':
@@ -135,15 +153,15 @@ export class CommandExecutor {
     return first;
   }
 
-  private atomic(c: ContainerCommand<'Atomic'>, msgRef: string, out: Owed[]): number {
+  private atomic(c: ContainerCommand<'Atomic'>, msgRef: string, out: Owed[], ctx: RunContext): number {
     const scope = this.tree.beginAtomic();
     const inner: Owed[] = [];
     let failedAt = -1;
     for (let i = 0; i < c.commands.length; i++) {
       const before = inner.length;
-      const code = this.run(c.commands[i], msgRef, inner, { inAtomic: true });
-      // A "No" to a confirmation inside Atomic fails the whole group.
-      const failed = !isOk(code) || inner.slice(before).some((o) => o.kind === 'Status' && !isOk(o.data));
+      const code = this.run(c.commands[i], msgRef, inner, { inAtomic: true, halt: ctx.halt });
+      // A "No" to a confirmation inside Atomic fails the whole group, and so does a cancel.
+      const failed = ctx.halt.stopped || !isOk(code) || inner.slice(before).some((o) => o.kind === 'Status' && !isOk(o.data));
       if (failed) { failedAt = i; break; }
     }
     if (failedAt < 0) {
@@ -153,23 +171,26 @@ export class CommandExecutor {
     }
     const undone = scope.rollback();
     // Results of rolled-back Gets are not owed; successes become 216 (516 if the undo failed).
+    // Only commands that were carried out (200/202) were rolled back (facts §3: 216 is per executed
+    // command): a 215 of a member that never ran (inside a refused nested Atomic) stays 215, and
+    // UI alerts and Sequence containers keep their codes (216 is not one of theirs, §2.5, §3).
     const statuses = inner.filter((o): o is Omit<StatusCommand, 'cmdID'> => o.kind === 'Status');
-    const failedCmdID = c.commands[failedAt].cmdID;
     for (const s of statuses) {
-      if (s.cmdRef !== failedCmdID && isOk(s.data)) s.data = undone ? 216 : 516;
+      if (s.cmd !== 'Alert' && s.cmd !== 'Sequence' && (s.data === 200 || s.data === 202)) s.data = undone ? 216 : 516;
     }
     out.push(status(c, msgRef, 507), ...statuses);
     for (const skipped of c.commands.slice(failedAt + 1)) this.skipAll(skipped, msgRef, out, 215);
     return 507;
   }
 
-  private sequence(c: ContainerCommand<'Sequence'>, msgRef: string, out: Owed[], ctx: { inAtomic: boolean }): number {
+  private sequence(c: ContainerCommand<'Sequence'>, msgRef: string, out: Owed[], ctx: RunContext): number {
     const inner: Owed[] = [];
     let stopAt = -1;
     for (let i = 0; i < c.commands.length; i++) {
       const cmd = c.commands[i];
       const code = this.run(cmd, msgRef, inner, ctx);
       if (cmd.kind === 'Alert' && cmd.data === 1101 && code === 304) { stopAt = i; break; }
+      if (ctx.halt.stopped) { stopAt = i; break; }
       if (ctx.inAtomic && !isOk(code)) { stopAt = i; break; }
     }
     out.push(status(c, msgRef, 200), ...inner);
@@ -187,7 +208,7 @@ export class CommandExecutor {
     return push(out, status(c, msgRef, code, 'items' in c ? c.items.flatMap((i) => (i.target ? [i.target.locURI] : [])) : []));
   }
 
-  private alert(c: AlertCommand, msgRef: string, out: Owed[]): number {
+  private alert(c: AlertCommand, msgRef: string, out: Owed[], ctx: RunContext): number {
     const code = c.data;
     if (code < 1100 || code > 1104) return push(out, status(c, msgRef, 406));
     const options = parseUiOptions(c.items[0]?.data);
@@ -198,8 +219,8 @@ export class CommandExecutor {
     const answer = this.ui ? this.ui(request) : defaultAnswer(request);
     const s = status(c, msgRef, 200);
     switch (answer.kind) {
-      case 'cancel': s.data = 214; break;
-      case 'timeout': s.data = 408; break;
+      case 'cancel': s.data = 214; ctx.halt.stopped = true; break;
+      case 'timeout': s.data = 408; ctx.halt.stopped = true; break;
       case 'no': s.data = code === 1101 ? 304 : 200; break;
       case 'text': s.items = [{ data: answer.text }]; break;
       case 'choice': s.items = answer.indices.map((n) => ({ data: String(n) })); break;

@@ -54,14 +54,21 @@ export function toEmbedded(el: RawElement): EmbeddedElement {
   return { name: el.name, children };
 }
 
+/** Elements shown with their position in error paths. */
+const INDEXED = new Set<number>([
+  Tag.Add, Tag.Replace, Tag.Delete, Tag.Copy, Tag.Get, Tag.Exec, Tag.Alert, Tag.Atomic, Tag.Sequence, Tag.Results, Tag.Status,
+  Tag.Sync, Tag.Map, Tag.Put, Tag.Search, Tag.Archive, Tag.SftDel, Tag.Item,
+]);
+
 class MessageBuilder {
-  private readonly path: string[] = [];
+  /** Elements from the root to where we are; the readable path is built only when an error needs it. */
+  private readonly path: RawElement[] = [];
 
   constructor(private readonly limits: ResolvedLimits, private readonly embeddingDepth: number) {}
 
   message(root: RawElement, versionHint: SyncmlVersion | undefined): SyncMLMessage {
     if (root.id !== Tag.SyncML) this.fail(`root element is <${root.name}>, expected <SyncML>`);
-    this.path.push('SyncML');
+    this.path.push(root);
     let header: SyncHdr | undefined;
     let body: SyncBody | undefined;
     for (const c of root.children ?? []) {
@@ -77,7 +84,7 @@ class MessageBuilder {
   }
 
   private header(el: RawElement): SyncHdr {
-    this.path.push('SyncHdr');
+    this.path.push(el);
     const h: Partial<SyncHdr> = {};
     for (const c of el.children ?? []) {
       switch (c.id) {
@@ -103,10 +110,9 @@ class MessageBuilder {
   }
 
   private body(el: RawElement): SyncBody {
-    this.path.push('SyncBody');
+    this.path.push(el);
     const commands: Command[] = [];
     let final = false;
-    const counts = new Map<string, number>();
     for (const c of el.children ?? []) {
       if (c.id === Tag.Final) {
         if (final) this.dup(c);
@@ -115,17 +121,15 @@ class MessageBuilder {
         continue;
       }
       if (final) this.fail(`<${c.name}> after <Final>`);
-      commands.push(this.command(c, counts, true));
+      commands.push(this.command(c, true));
     }
     this.noText(el);
     this.path.pop();
     return { commands, final };
   }
 
-  private command(el: RawElement, counts: Map<string, number>, topLevel: boolean): Command {
-    const n = (counts.get(el.name) ?? 0) + 1;
-    counts.set(el.name, n);
-    this.path.push(`${el.name}[${n}]`);
+  private command(el: RawElement, topLevel: boolean): Command {
+    this.path.push(el);
     let cmd: Command;
     switch (el.id) {
       case Tag.Add: cmd = this.itemCommand(el, 'Add'); break;
@@ -245,13 +249,12 @@ class MessageBuilder {
     let noResp: boolean | undefined;
     let meta: Meta | undefined;
     const commands: Command[] = [];
-    const counts = new Map<string, number>();
     for (const c of el.children ?? []) {
       switch (c.id) {
         case Tag.CmdID: this.once(cmdID, c); cmdID = this.text(c); break;
         case Tag.NoResp: this.once(noResp, c); this.empty(c); noResp = true; break;
         case Tag.Meta: this.once(meta, c); meta = this.meta(c); break;
-        default: commands.push(this.command(c, counts, false));
+        default: commands.push(this.command(c, false));
       }
     }
     if (cmdID === undefined) this.fail('missing <CmdID>');
@@ -331,7 +334,7 @@ class MessageBuilder {
   private items(raw: RawElement[], commandMeta: Meta | undefined): Item[] {
     const items: Item[] = new Array(raw.length);
     for (let i = 0; i < raw.length; i++) {
-      this.path.push(`Item[${i + 1}]`);
+      this.path.push(raw[i]);
       items[i] = this.item(raw[i], commandMeta);
       this.path.pop();
     }
@@ -364,7 +367,7 @@ class MessageBuilder {
    * that is text to the tree. Text that is not valid UTF-8 stays bytes.
    */
   private data(el: RawElement, metaType: string | undefined, format: string | undefined): DataValue {
-    this.path.push('Data');
+    this.path.push(el);
     let value: DataValue;
     if (el.children !== null) {
       if (el.text !== null) this.fail('mixed text and elements');
@@ -406,7 +409,7 @@ class MessageBuilder {
   }
 
   private locator(el: RawElement): Target & Source {
-    this.path.push(el.name);
+    this.path.push(el);
     let locURI: string | undefined;
     let locName: string | undefined;
     for (const c of el.children ?? []) {
@@ -431,7 +434,7 @@ class MessageBuilder {
   }
 
   private cred(el: RawElement): Cred {
-    this.path.push('Cred');
+    this.path.push(el);
     let meta: Meta | undefined;
     let data: string | undefined;
     for (const c of el.children ?? []) {
@@ -446,7 +449,7 @@ class MessageBuilder {
   }
 
   private chal(el: RawElement): Chal {
-    this.path.push('Chal');
+    this.path.push(el);
     let meta: Meta | undefined;
     for (const c of el.children ?? []) {
       if (c.id === Tag.Meta) { this.once(meta, c); meta = this.meta(c); }
@@ -459,7 +462,7 @@ class MessageBuilder {
   }
 
   private meta(el: RawElement): Meta {
-    this.path.push('Meta');
+    this.path.push(el);
     const m: Meta = {};
     // Some senders wrap the metinf elements in <MetInf>; flatten it.
     const children = el.children ?? [];
@@ -492,7 +495,7 @@ class MessageBuilder {
   }
 
   private mem(el: RawElement): NonNullable<Meta['mem']> {
-    this.path.push('Mem');
+    this.path.push(el);
     const mem: NonNullable<Meta['mem']> = {};
     for (const c of el.children ?? []) {
       switch (c.id) {
@@ -509,14 +512,14 @@ class MessageBuilder {
   /** Text of a leaf element, trimmed (whitespace around identifiers is layout). */
   private text(el: RawElement): string {
     if (el.children !== null) {
-      this.path.push(el.name);
+      this.path.push(el);
       this.fail(`unexpected child element <${el.children[0].name}>`);
     }
-    if (el.text !== null) return el.text.trim();
+    if (el.text !== null) return trimmed(el.text);
     if (el.opaque !== null) {
       const s = decodeUtf8(el.opaque, 0, el.opaque.length);
       if (s === null) {
-        this.path.push(el.name);
+        this.path.push(el);
         this.fail('opaque content is not UTF-8 text');
       }
       return s.trim();
@@ -527,7 +530,7 @@ class MessageBuilder {
   private number(el: RawElement): number {
     const s = this.text(el);
     if (!/^[0-9]{1,15}$/.test(s)) {
-      this.path.push(el.name);
+      this.path.push(el);
       this.fail(`${JSON.stringify(s.slice(0, 40))} is not a non-negative integer`);
     }
     return Number(s);
@@ -537,7 +540,7 @@ class MessageBuilder {
   private code(el: RawElement): number {
     const s = this.text(el);
     if (!/^[0-9]{1,4}$/.test(s)) {
-      this.path.push(el.name);
+      this.path.push(el);
       this.fail(`${JSON.stringify(s.slice(0, 40))} is not a status or alert code`);
     }
     return Number(s);
@@ -545,7 +548,7 @@ class MessageBuilder {
 
   private empty(el: RawElement): void {
     if (el.children !== null || (el.text !== null && el.text.trim() !== '') || (el.opaque !== null && el.opaque.length > 0)) {
-      this.path.push(el.name);
+      this.path.push(el);
       this.fail('must be empty');
     }
   }
@@ -564,12 +567,32 @@ class MessageBuilder {
   }
 
   private unexpected(el: RawElement): never {
-    const parent = this.path[this.path.length - 1] ?? 'document';
-    return this.fail(`unexpected <${el.name}> in <${parent.replace(/\[\d+\]$/, '')}>`);
+    const parent = this.path[this.path.length - 1];
+    return this.fail(`unexpected <${el.name}> in <${parent ? parent.name : 'document'}>`);
   }
 
   private fail(reason: string): never {
-    throw new DecodeError('syncml', this.path.join('/') || 'SyncML', reason);
+    throw new DecodeError('syncml', this.where() || 'SyncML', reason);
+  }
+
+  /** `SyncML/SyncBody/Replace[2]/Item[1]/Meta`: commands and items carry their position among same-named siblings. */
+  private where(): string {
+    const parts: string[] = [];
+    for (let i = 0; i < this.path.length; i++) {
+      const el = this.path[i];
+      const parent = this.path[i - 1];
+      if (parent?.children && (INDEXED.has(el.id))) {
+        let n = 0;
+        for (const sib of parent.children) {
+          if (sib.id === el.id) n++;
+          if (sib === el) break;
+        }
+        parts.push(`${el.name}[${n}]`);
+      } else {
+        parts.push(el.name);
+      }
+    }
+    return parts.join('/');
   }
 }
 
@@ -578,4 +601,12 @@ function copyBytes(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(bytes.length);
   out.set(bytes);
   return out;
+}
+
+/** `s.trim()` without allocating when there is nothing to trim (the usual case). */
+function trimmed(s: string): string {
+  if (s.length === 0) return s;
+  const a = s.charCodeAt(0);
+  const b = s.charCodeAt(s.length - 1);
+  return a > 0x20 && b > 0x20 ? s : s.trim();
 }

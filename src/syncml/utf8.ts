@@ -1,7 +1,7 @@
 /**
- * UTF-8 text helpers for the codecs. SyncML text is overwhelmingly ASCII
- * (URIs, numbers, short values), so decoding takes an ASCII fast path and
- * falls back to a strict TextDecoder only when a high byte appears.
+ * UTF-8 text helpers for the codecs. SyncML text is mostly short ASCII (URIs,
+ * numbers, names): strings of up to 16 bytes are built directly, longer ones
+ * go through a strict (fatal) TextDecoder.
  */
 
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -12,8 +12,8 @@ const encoder = new TextEncoder();
  * valid UTF-8 so the caller can raise its own error naming the place.
  */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string | null {
-  const length = end - start;
-  if (length <= 32) {
+  // Short strings: building from char codes beats a native call's overhead.
+  if (end - start <= 16) {
     let s = '';
     for (let i = start; i < end; i++) {
       const b = bytes[i];
@@ -22,19 +22,7 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
     }
     return s;
   }
-  for (let i = start; i < end; i++) {
-    if (bytes[i] >= 0x80) return decodeSlow(bytes, start, end);
-  }
-  return latin1(bytes, start, end);
-}
-
-function latin1(bytes: Uint8Array, start: number, end: number): string {
-  // Chunked so apply() never exceeds the engine's argument limit.
-  let s = '';
-  for (let i = start; i < end; i += 8192) {
-    s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 8192)) as unknown as number[]);
-  }
-  return s;
+  return decodeSlow(bytes, start, end);
 }
 
 function decodeSlow(bytes: Uint8Array, start: number, end: number): string | null {

@@ -143,7 +143,9 @@ class WbxmlReader {
     if ((tag & 0x80) !== 0) this.fail(offset, `attributes are not used in SyncML (tag byte 0x${hex(tag)})`);
     let id: number;
     let name: string;
-    const [table, base] = this.pages[this.page]!;
+    const page = this.pages[this.page]!;
+    const table = page[0];
+    const base = page[1];
     if ((tag & 0x3f) === WbxmlToken.LITERAL) {
       name = this.tableString(this.mbUint32('LITERAL index'), offset, -1);
       const token = table.tokens.get(name);
@@ -177,13 +179,14 @@ class WbxmlReader {
           this.pos++;
           return;
         case WbxmlToken.STR_I: {
-          this.pos++;
-          const end = bytes.indexOf(0, this.pos);
+          const start = at + 1;
+          const end = bytes.indexOf(0, start);
           if (end < 0) this.fail(at, 'unterminated inline string (STR_I)');
-          if (end - this.pos > limits.maxStringBytes) throw new LimitExceededError('wbxml', `byte ${at}`, `string longer than ${limits.maxStringBytes} bytes`);
-          const s = decodeUtf8(bytes, this.pos, end);
+          if (end - start > limits.maxStringBytes) throw new LimitExceededError('wbxml', `byte ${at}`, `string longer than ${limits.maxStringBytes} bytes`);
+          const s = decodeUtf8(bytes, start, end);
           if (s === null) this.fail(at, 'inline string is not valid UTF-8');
-          this.appendText(el, s);
+          if (el.text === null && el.opaque === null) el.text = s;
+          else this.appendText(el, s);
           this.pos = end + 1;
           break;
         }
