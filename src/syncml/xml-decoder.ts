@@ -30,7 +30,19 @@ export interface XmlDocument {
 /** Vocabulary of a namespace URI (compared case-insensitively: clients vary). */
 const enum Vocab { None, SyncML, MetInf, DmDdf, DevInf, Other }
 
+const vocabCache = new Map<string, Vocab>();
+
+/** Vocabulary of a namespace URI; cached, since a document uses a handful of namespaces on every element. */
 function vocabOf(ns: string): Vocab {
+  let v = vocabCache.get(ns);
+  if (v === undefined) {
+    v = computeVocab(ns);
+    if (vocabCache.size < 64) vocabCache.set(ns, v);
+  }
+  return v;
+}
+
+function computeVocab(ns: string): Vocab {
   if (ns === '') return Vocab.None;
   const lower = ns.toLowerCase();
   if (lower === 'syncml:syncml1.2' || lower === 'syncml:syncml1.1' || lower === 'syncml:syncml1.0') return Vocab.SyncML;

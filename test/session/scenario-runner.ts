@@ -63,6 +63,9 @@
  * the Status of their Get, the size within the MaxMsgSize the server announced
  * last (default 65536), and any Cred or x-syncml-hmac header verifying with the
  * nonce the server gave last.
+ *
+ * Writing a scenario: `SCENARIO_DUMP=1 npx tsx --test test/session/client-scenarios.test.ts`
+ * prints every message the client sends.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -330,6 +333,8 @@ function flat(commands: Command[]): Command[] {
 /** Invariants of every client message. */
 function checkEveryMessage(where: string, msg: SyncMLMessage, out: OutboundMessage, ck: Checker, replying: boolean): void {
   const dump = () => encodeXml(msg, { indent: 2 });
+  // Writing a scenario: SCENARIO_DUMP=1 prints every client message.
+  if (process.env.SCENARIO_DUMP) console.log(`--- ${where}: ${out.bytes.length} bytes${out.hmacHeader ? `, x-syncml-hmac: ${out.hmacHeader}` : ''}\n${dump()}`);
   assert.equal(msg.header.sessionID, '1A', `${where}: SessionID`);
   assert.equal(msg.header.msgID, String(ck.sent.length + 1), `${where}: MsgID`);
   assert.ok(out.bytes.length <= ck.serverMaxMsgSize, `${where}: message of ${out.bytes.length} bytes exceeds the server's MaxMsgSize ${ck.serverMaxMsgSize}`);
