@@ -35,6 +35,7 @@
  *          xml-decode, xml-encode, libwbxml — e.g. to run one case under
  *          `node --cpu-prof`).
  */
+import { runClientBench } from './client-bench.js';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -999,6 +1000,17 @@ function main(): void {
   }
   console.log('');
 
+  const client = runClientBench(opts.quick);
+  console.log(`DM client (${int(client.clients)} standard trees held at once; 1-command sessions: package 1, Get, Status + Results, closing message; codec included)`);
+  console.log(table(
+    ['figure', 'value', 'target', ''],
+    [
+      ['memory per idle client', `${fixed(client.bytesPerClient / 1024, 1)} KiB`, '≤ 50 KB', client.bytesPerClient <= 50_000 ? '✓' : '✗'],
+      ...client.sessions.map((x) => [`CPU per session (${x.encoding.toUpperCase()})`, `${fixed(x.msPerSession, 3)} ms (${int(x.sessionsPerSec)}/s)`, '≤ 0.2 ms', x.msPerSession <= 0.2 ? '✓' : '✗']),
+    ],
+  ));
+  console.log('');
+
   collectGarbage();
   const mem = process.memoryUsage();
   console.log(`Memory after runs: rss ${(mem.rss / 2 ** 20).toFixed(1)} MiB (keeps the heap's high-water mark), ` +
@@ -1015,6 +1027,7 @@ function main(): void {
       },
       results,
       libwbxml: lib,
+      client,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
       blackhole,
     };

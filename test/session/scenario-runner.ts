@@ -34,7 +34,7 @@
  *         "cred": "none|basic|md5",                        (what the client's SyncHdr carries; a Cred present is always verified)
  *         "hmac": true,                                    (the message carries an x-syncml-hmac header; present ones are always verified)
  *         "url": "http://…",                               (where the message goes)
- *         "statuses": { "2": 200, "3/./Vendor/X": 404 },   (by CmdRef, or CmdRef/TargetRef)
+ *         "statuses": { "2": 200, "3/./Vendor/X": 404, "3#2": 200 },   (by CmdRef, CmdRef/TargetRef, or MsgRef#CmdRef)
  *         "statusItems": { "2": ["CNN"] },                 (Item Data of a Status, e.g. the answer to a UI alert)
  *         "results": { "4": "value" },                     (Results by CmdRef: see ResultSpec below)
  *         "noResults": ["5"],                              (no Results for these CmdRefs)
@@ -410,9 +410,10 @@ function checkStep(where: string, msg: SyncMLMessage, out: OutboundMessage, ck: 
   if (x.header !== undefined) assert.equal(headerStatus.data, x.header, `${where}: header status\n${dump()}`);
   if (x.chal !== undefined) assert.equal(headerStatus.chal !== undefined, x.chal, `${where}: Chal on the header status\n${dump()}`);
   const statusFor = (key: string): StatusCommand => {
-    const [cmdRef, ...rest] = key.split('/');
+    const [ref, ...rest] = key.split('/');
     const target = rest.join('/');
-    const s = statuses.find((c) => c.cmdRef === cmdRef && (target === '' || c.targetRefs.includes(target)));
+    const [msgRef, cmdRef] = ref.includes('#') ? ref.split('#') : [undefined, ref];
+    const s = statuses.find((c) => c.cmdRef === cmdRef && (msgRef === undefined || c.msgRef === msgRef) && (target === '' || c.targetRefs.includes(target)));
     assert.ok(s, `${where}: no Status for ${key}\n${dump()}`);
     return s;
   };
