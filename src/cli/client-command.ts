@@ -38,7 +38,11 @@ export async function loadDeviceConfig(path: string) {
     throw new ConfigError(path, '', `not valid JSON: ${(e as Error).message}`);
   }
   const config = parseDeviceConfig(raw, path);
-  if (!isAbsolute(config.stateDir)) config.stateDir = resolve(dirname(path), config.stateDir);
+  const here = (p: string) => (isAbsolute(p) ? p : resolve(dirname(path), p));
+  config.stateDir = here(config.stateDir);
+  if (config.tls) {
+    for (const k of ['caFile', 'certFile', 'keyFile'] as const) if (config.tls[k] !== undefined) config.tls[k] = here(config.tls[k]!);
+  }
   return config;
 }
 

@@ -51,14 +51,16 @@ export interface DeviceConfig {
   };
   accounts: ConfigAccount[];
   notifications?: { udpPort?: number; httpPort?: number; host: string; allowNonceResync: boolean; resetNonce: 'zero-bytes' | 'ascii-hex' };
-  session: { maxMsgSize: number; maxObjSize: number; timeoutMs: number; retries: number; pollSeconds: number };
+  session: { maxMsgSize: number; maxObjSize: number; timeoutMs: number; retries: number; pollSeconds: number; sessionTimeoutMs: number };
+  /** HTTPS: extra trusted CA and a client certificate (PEM files, relative to the config file). */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
 }
 
 /** Validate a parsed JSON config. `file` names it in errors. */
 export function parseDeviceConfig(raw: unknown, file: string): DeviceConfig {
   const v = new Validator(file);
   const root = v.object(raw, '');
-  v.only(root, '', ['stateDir', 'device', 'accounts', 'notifications', 'session', '$schema', 'comment']);
+  v.only(root, '', ['stateDir', 'device', 'accounts', 'notifications', 'session', 'tls', '$schema', 'comment']);
   const dev = v.object(root.device, 'device');
   v.only(dev, 'device', ['devId', 'man', 'mod', 'dmV', 'lang', 'devTyp', 'oem', 'fwV', 'swV', 'hwV', 'lrgObj']);
   const accountsRaw = v.array(root.accounts, 'accounts');
@@ -85,11 +87,22 @@ export function parseDeviceConfig(raw: unknown, file: string): DeviceConfig {
       lrgObj: v.boolean(dev.lrgObj ?? true, 'device.lrgObj'),
     },
     accounts,
-    session: { maxMsgSize: 65536, maxObjSize: 1048576, timeoutMs: 30000, retries: 3, pollSeconds: 0 },
+    session: { maxMsgSize: 65536, maxObjSize: 1048576, timeoutMs: 30000, retries: 3, pollSeconds: 0, sessionTimeoutMs: 600000 },
   };
+  if (root.tls !== undefined) {
+    const t = v.object(root.tls, 'tls');
+    v.only(t, 'tls', ['caFile', 'certFile', 'keyFile']);
+    const tls: NonNullable<DeviceConfig['tls']> = {};
+    if (t.caFile !== undefined) tls.caFile = v.string(t.caFile, 'tls.caFile');
+    if (t.certFile !== undefined) tls.certFile = v.string(t.certFile, 'tls.certFile');
+    if (t.keyFile !== undefined) tls.keyFile = v.string(t.keyFile, 'tls.keyFile');
+    if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) v.fail('tls', 'certFile and keyFile go together');
+    config.tls = tls;
+  }
   if (root.session !== undefined) {
     const s = v.object(root.session, 'session');
-    v.only(s, 'session', ['maxMsgSize', 'maxObjSize', 'timeoutMs', 'retries', 'pollSeconds']);
+    v.only(s, 'session', ['maxMsgSize', 'maxObjSize', 'timeoutMs', 'retries', 'pollSeconds', 'sessionTimeoutMs']);
+    if (s.sessionTimeoutMs !== undefined) config.session.sessionTimeoutMs = v.integer(s.sessionTimeoutMs, 'session.sessionTimeoutMs', 1000, 86400000);
     if (s.maxMsgSize !== undefined) config.session.maxMsgSize = v.integer(s.maxMsgSize, 'session.maxMsgSize', 512, 2 ** 31);
     if (s.maxObjSize !== undefined) config.session.maxObjSize = v.integer(s.maxObjSize, 'session.maxObjSize', 512, 2 ** 31);
     if (s.timeoutMs !== undefined) config.session.timeoutMs = v.integer(s.timeoutMs, 'session.timeoutMs', 1, 600000);

@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { DmTree } from '../tree/dm-tree.js';
 import { FileTreeStore } from '../tree/file-store.js';
 import { loadTree, type TreeStore } from '../tree/store.js';
@@ -80,8 +80,8 @@ export class DmClient {
   private readonly pending = new Map<string, GenericAlert[]>();
   private running: Promise<unknown> = Promise.resolve();
 
-  private constructor(readonly tree: DmTree, private readonly store: TreeStore, private readonly options: DmClientOptions) {
-    this.http = new DmHttpClient({ timeoutMs: options.config.session.timeoutMs, retries: options.config.session.retries, ...options.http });
+  private constructor(readonly tree: DmTree, private readonly store: TreeStore, private readonly options: DmClientOptions, tls: Pick<DmHttpClientOptions, 'ca' | 'cert' | 'key'>) {
+    this.http = new DmHttpClient({ timeoutMs: options.config.session.timeoutMs, retries: options.config.session.retries, ...tls, ...options.http });
     for (const a of options.config.accounts) this.encodings.set(a.serverId, a.encoding);
     const n = options.config.notifications;
     this.gate = new NotificationGate((id) => this.account(id), { allowNonceResync: n?.allowNonceResync ?? false, resetNonce: n?.resetNonce ?? 'zero-bytes' });
@@ -108,7 +108,11 @@ export class DmClient {
       if (existing.has(a.serverId)) continue;
       addDmAccount(tree, a.node ?? a.serverId.replace(/[^A-Za-z0-9._~-]/g, '_'), toDmAccount(a));
     }
-    const client = new DmClient(tree, store, options);
+    const tls: Pick<DmHttpClientOptions, 'ca' | 'cert' | 'key'> = {};
+    if (config.tls?.caFile) tls.ca = await readFile(config.tls.caFile);
+    if (config.tls?.certFile) tls.cert = await readFile(config.tls.certFile);
+    if (config.tls?.keyFile) tls.key = await readFile(config.tls.keyFile);
+    const client = new DmClient(tree, store, options, tls);
     await store.save(tree.snapshot());
     return client;
   }
@@ -190,10 +194,13 @@ export class DmClient {
     });
     this.options.log?.({ event: 'session-start', serverId, initiator, sessionId });
     let result: ClientSessionResult;
+    const now = this.options.now ?? Date.now;
+    const deadline = now() + this.options.config.session.sessionTimeoutMs;
     try {
       let out = session.start();
       for (;;) {
         this.drainEvents(session, serverId);
+        if (now() > deadline) throw new TransportError('timeout', `session not finished within ${this.options.config.session.sessionTimeoutMs} ms`);
         const answer = await this.http.exchange({ url: out.url, body: out.bytes, contentType: out.contentType, ...(out.hmacHeader ? { hmacHeader: out.hmacHeader } : {}) });
         const next = session.receive(answer.body, { encoding: answer.encoding, ...(answer.hmacHeader ? { hmacHeader: answer.hmacHeader } : {}) });
         this.drainEvents(session, serverId);

@@ -3,6 +3,7 @@
  * that decodes each client message and answers with what the script returns.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { decodeByContentType, encodeMessage, classifyDmContentType, decodeXml, type SyncMLMessage } from '../../src/syncml/index.js';
 
@@ -15,9 +16,9 @@ export interface ScriptedExchange {
 /** Returns the answer as SyncML XML text (encoded like the request), or null for HTTP 500. */
 export type Script = (exchange: ScriptedExchange, index: number) => string | null;
 
-export async function startScriptedServer(script: Script): Promise<{ url: string; exchanges: ScriptedExchange[]; close: () => Promise<void> }> {
+export async function startScriptedServer(script: Script, tls?: { key: Buffer; cert: Buffer }): Promise<{ url: string; exchanges: ScriptedExchange[]; close: () => Promise<void> }> {
   const exchanges: ScriptedExchange[] = [];
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -36,11 +37,12 @@ export async function startScriptedServer(script: Script): Promise<{ url: string
         res.writeHead(400).end(String(e));
       }
     });
-  });
+  };
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/dm`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}/dm`,
     exchanges,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
