@@ -27,7 +27,7 @@ import {
   parseHmacHeader, verifyHmacMac, verifyMd5Cred, constantTimeEqual, type RandomSource, AUTH_BASIC, AUTH_MD5, AUTH_MAC,
 } from '../security/index.js';
 import {
-  decodeMessage, MessageAssembler, LargeObjectReceiver, LargeObjectSender, encodedCommandSize,
+  decodeMessage, MessageAssembler, LargeObjectReceiver, LargeObjectSender, encodedCommandSize, transferSize,
   type AlertCommand, type Command, type Cred, type Item, type ResultsCommand, type StatusCommand, type SyncHdr, type SyncMLMessage,
 } from '../syncml/index.js';
 import { DecodeError, DmvisorError } from '../errors.js';
@@ -406,12 +406,15 @@ export class ClientSession {
         continue;
       }
       const item = c.items[c.items.length - 1];
-      const chunked = item.moreData || (this.incomingObject !== null && sameTarget(this.incomingObject.item, item));
+      // A chunk for another node while an object is under way is a new object: the old one is broken (facts §2.3).
+      if (this.incomingObject && !sameTarget(this.incomingObject.item, item)) this.abandonIncoming(msg);
+      const chunked = item.moreData || this.incomingObject !== null;
       if (!chunked) {
-        if (this.incomingObject) this.abandonIncoming(msg);
         out.push(c);
         continue;
       }
+      // Only the last Item of a command can be a chunk: the ones before it run as usual.
+      if (c.items.length > 1) out.push({ ...c, items: c.items.slice(0, -1) } as Command);
       if (!this.incomingObject) {
         const meta = { ...c.meta, ...item.meta };
         this.incomingObject = { receiver: new LargeObjectReceiver(this.options.maxObjSize ?? Infinity), command: c, item: { ...item, meta } };
@@ -450,12 +453,17 @@ export class ClientSession {
 
   private queueOwed(c: Omit<StatusCommand, 'cmdID'> | Omit<ResultsCommand, 'cmdID'>): void {
     if (c.kind === 'Results') {
-      const limit = Math.min(this.serverMaxObjSize, Number.MAX_SAFE_INTEGER);
+      const xml = this.options.account.encoding === 'xml';
+      // XML has no raw bytes: binary values travel as base64 text, labelled Format b64 (facts §1.6).
+      c = { ...c, items: c.items.map((item) => (xml && item.data instanceof Uint8Array && item.meta?.format === 'bin' ? { ...item, meta: { ...item.meta, format: 'b64' } } : item)) };
       for (const item of c.items) {
         const d = item.data;
-        if ((typeof d === 'string' || d instanceof Uint8Array) && (typeof d === 'string' ? d.length : d.length) > limit) {
-          // Too large for the server at all: replace the owed 200 by 413.
-          const s = [...this.queue].reverse().find((q): q is StatusCommand => q.kind === 'Status' && q.cmdRef === c.cmdRef);
+        if (typeof d !== 'string' && !(d instanceof Uint8Array)) continue;
+        // MaxObjSize bounds the transferred object (facts §1.2, §2.3): base64 text for bytes in XML.
+        const size = typeof d === 'string' ? transferSize(d) : xml ? 4 * Math.ceil(d.length / 3) : d.length;
+        if (size > this.serverMaxObjSize) {
+          // Too large for the server at all: replace the owed 200 by 413 and send no Results.
+          const s = [...this.queue].reverse().find((q): q is StatusCommand => q.kind === 'Status' && q.cmdRef === c.cmdRef && q.msgRef === c.msgRef);
           if (s) s.data = 413;
           return;
         }
@@ -479,6 +487,8 @@ export class ClientSession {
     const assembler = new MessageAssembler({ encoding: account.encoding, header, maxMsgSize: this.serverMaxMsgSize });
     let cmdID = 0;
     const next = () => String(++cmdID);
+    // A large object's chunk is built more than once while sizing it: it takes the next CmdID only once it is in.
+    const chunkIds = { peek: () => String(cmdID + 1), take: () => { cmdID++; } };
     const remaining: Command[] = [];
     let full = false;
     for (const c of this.queue) {
@@ -492,7 +502,12 @@ export class ClientSession {
         continue;
       }
       cmdID--;
-      if (numbered.kind === 'Results' && !this.outgoingObject && this.startOutgoingObject(numbered, assembler, next)) {
+      // Objects that fit in one message MUST NOT be chunked (facts §2.3): a Results that would fit
+      // a message of its own waits for the next message, unless this one holds nothing but our
+      // Status for the server's SyncHdr (then waiting gains nothing).
+      const chunk = numbered.kind === 'Results' && !this.outgoingObject
+        && (assembler.commands.length <= 1 || !this.fitsOwnMessage(numbered, header, assembler));
+      if (chunk && this.startOutgoingObject(numbered as ResultsCommand, assembler, chunkIds)) {
         full = true;
         continue;
       }
@@ -503,7 +518,8 @@ export class ClientSession {
     if (this.outgoingObject && !full) {
       // Continue a large object already under way.
       const o = this.outgoingObject;
-      o.sender.fill(assembler, (item) => ({ ...o.results, cmdID: next(), items: [item] }) as ResultsCommand);
+      const id = chunkIds.peek();
+      if (o.sender.fill(assembler, (item) => ({ ...o.results, cmdID: id, items: [item] }) as ResultsCommand)) chunkIds.take();
       if (o.sender.done) this.outgoingObject = null;
     }
     this.queue = remaining;
@@ -523,8 +539,20 @@ export class ClientSession {
     return out;
   }
 
+  /**
+   * Would `c` fit in a message holding only the header and a SyncHdr Status
+   * like the one opening this message (the next message's shape)?
+   */
+  private fitsOwnMessage(c: Command, header: SyncHdr, assembler: MessageAssembler): boolean {
+    const encoding = this.options.account.encoding;
+    const bare = new MessageAssembler({ encoding, header, maxMsgSize: Infinity });
+    const first = assembler.commands[0];
+    if (first && first.kind === 'Status' && first.cmdRef === '0') bare.add(first);
+    return encodedCommandSize(c, encoding) <= this.serverMaxMsgSize - bare.size(true);
+  }
+
   /** Start sending an oversized Results item as a large object; true if its first chunk went in. */
-  private startOutgoingObject(results: ResultsCommand, assembler: MessageAssembler, next: () => string): boolean {
+  private startOutgoingObject(results: ResultsCommand, assembler: MessageAssembler, ids: { peek(): string; take(): void }): boolean {
     if (results.items.length !== 1) return false;
     const item = results.items[0];
     const value = item.data;
@@ -534,8 +562,10 @@ export class ClientSession {
     const { items: _items, cmdID: _cmdID, ...rest } = results;
     const sender = new LargeObjectSender(template, this.options.account.encoding === 'xml' && value instanceof Uint8Array ? encodeBase64(value) : value, this.options.account.encoding);
     const o = { sender, results: rest, template };
-    const ok = sender.fill(assembler, (chunk) => ({ ...rest, cmdID: next(), items: [chunk] }) as ResultsCommand);
+    const id = ids.peek();
+    const ok = sender.fill(assembler, (chunk) => ({ ...rest, cmdID: id, items: [chunk] }) as ResultsCommand);
     if (!ok) return false;
+    ids.take();
     this.outgoingObject = sender.done ? null : o;
     return true;
   }

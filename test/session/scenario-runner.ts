@@ -10,7 +10,7 @@
  *   "session": { "maxMsgSize": 65536, "maxObjSize": 1048576, "initiator": "client|server", "maxAuthAttempts": 3 },  (optional)
  *   "nodes": [ { "uri": "./Vendor", "format": "node", "acl": "Add=dmsrv&…" },
  *              { "uri": "./Vendor/X", "value": "v", "format": "chr", "type": "text/plain", "title": "T", "permanent": true },
- *              { "uri": "./Vendor/Big", "fill": 3000 },           (a value of that many characters, "0123456789" repeated)
+ *              { "uri": "./Vendor/Big", "fill": 3000 },           (a value of that many characters, "0123456789" repeated; bytes if format bin)
  *              { "uri": "./Vendor/Blob", "format": "bin", "base64": "AAEC" } ],   (binary value, given as base64)
  *   "ui": [ { "kind": "yes" }, … ]                        (answers given to UI alerts, in order; absent: unattended, DR defaults)
  *   "execAsync": ["./Vendor/Run"]                          (Exec handlers that accept (202) and report a Generic Alert)
@@ -206,7 +206,8 @@ export function runScenario(s: Scenario): { tree: DmTree; sent: SyncMLMessage[] 
     devDetail: { devTyp: 'vm', oem: 'Acme', fwV: '1.0', swV: '1.0', hwV: 'A', lrgObj: true },
   });
   for (const n of s.nodes ?? []) {
-    const value = n.base64 !== undefined ? decodeBase64(n.base64) : n.fill !== undefined ? fillValue(n.fill) : n.value;
+    const filled = n.fill === undefined ? undefined : n.format === 'bin' ? new TextEncoder().encode(fillValue(n.fill)) : fillValue(n.fill);
+    const value = n.base64 !== undefined ? decodeBase64(n.base64) : filled ?? n.value;
     tree.createNode(n.uri, {
       format: n.format ?? 'chr', ...(value !== undefined ? { value } : {}), ...(n.acl ? { acl: n.acl } : {}),
       ...(n.type ? { type: n.type } : {}), ...(n.title ? { title: n.title } : {}), ...(n.permanent ? { permanent: true } : {}),
