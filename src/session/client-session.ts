@@ -143,6 +143,8 @@ export class ClientSession {
   /** Generic Alerts sent and awaiting a Status, by (msgID, cmdID). */
   private readonly alertsInFlight = new Map<string, GenericAlert>();
   private readonly pendingAlerts: GenericAlert[];
+  /** Generic Alerts the server refused: not resent this session, handed back as undelivered. */
+  private readonly refusedAlerts: GenericAlert[] = [];
   private outgoingObject: { sender: LargeObjectSender; results: Omit<ResultsCommand, 'cmdID' | 'items'>; template: Item } | null = null;
   private incomingObject: { receiver: LargeObjectReceiver; command: Command; item: Item } | null = null;
   private lastSentHadFinal = false;
@@ -371,7 +373,10 @@ export class ClientSession {
     if (alert) {
       this.alertsInFlight.delete(key);
       if (s.data === 200 || s.data === 202) this.events.push({ type: 'generic-alert-delivered', alert, status: s.data });
-      else this.pendingAlerts.push(alert);
+      // Refused (412, 415, 500…, facts §2.6): sending it again in this session would get the same
+      // answer and, with a server that only answers Statuses, never end the session. It goes back
+      // to the driver for a later session instead. (The spec says nothing on retries: our choice.)
+      else this.refusedAlerts.push(alert);
     }
     if (s.data === 213 || s.cmd === 'Results') return;
   }
@@ -491,7 +496,9 @@ export class ClientSession {
     const chunkIds = { peek: () => String(cmdID + 1), take: () => { cmdID++; } };
     const remaining: Command[] = [];
     let full = false;
-    for (const c of this.queue) {
+    const pending = [...this.queue];
+    for (let i = 0; i < pending.length; i++) {
+      const c = pending[i];
       // While a large object is under way only Statuses may come between its chunks.
       if (full || (this.outgoingObject && c.kind !== 'Status')) { remaining.push(c); continue; }
       const numbered = { ...c, cmdID: next() } as Command & { pendingAlert?: GenericAlert };
@@ -502,6 +509,15 @@ export class ClientSession {
         continue;
       }
       cmdID--;
+      if (numbered.kind === 'Results' && numbered.items.length > 1 && !this.fitsOwnMessage(numbered, header, assembler)) {
+        // A Results whose items (e.g. ?list=StructData) fit no message together: one Results per
+        // item, same MsgRef/CmdRef, each sent whole or as a large object. Without this it would wait
+        // for a message big enough forever. (Our choice: the spec only bounds single objects, §2.2–§2.3.)
+        const r = c as ResultsCommand;
+        pending.splice(i, 1, ...r.items.map((item) => ({ ...r, items: [item] })));
+        i--;
+        continue;
+      }
       // Objects that fit in one message MUST NOT be chunked (facts §2.3): a Results that would fit
       // a message of its own waits for the next message, unless this one holds nothing but our
       // Status for the server's SyncHdr (then waiting gains nothing).
@@ -572,7 +588,7 @@ export class ClientSession {
 
   private finish(state: ClientSessionResult['state'], reason?: string): null {
     this.state = 'done';
-    const undelivered = [...this.alertsInFlight.values(), ...this.pendingAlerts];
+    const undelivered = [...this.alertsInFlight.values(), ...this.pendingAlerts, ...this.refusedAlerts];
     for (const c of this.queue) {
       const a = (c as { pendingAlert?: GenericAlert }).pendingAlert;
       if (a && !undelivered.includes(a)) undelivered.push(a);

@@ -73,10 +73,11 @@ export class CommandExecutor {
   /** Execute the management commands of one server message. Statuses for Status/Results commands are not owed. */
   execute(commands: readonly Command[], msgRef: string): ExecutionReply {
     const reply: ExecutionReply = { commands: [], aborted: false, nextMessageRequested: false };
+    // An abort (1223) anywhere in the message: execute nothing — no Status would ever report it (§2.4).
+    if (commands.some((c) => c.kind === 'Alert' && c.data === 1223)) { reply.aborted = true; return reply; }
     const halt = { stopped: false };
     for (const c of commands) {
       if (c.kind === 'Status' || c.kind === 'Results') continue;
-      if (c.kind === 'Alert' && c.data === 1223) { reply.aborted = true; return reply; }
       if (c.kind === 'Alert' && c.data === 1222) {
         reply.nextMessageRequested = true;
         reply.commands.push(status(c, msgRef, 200));

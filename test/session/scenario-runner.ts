@@ -13,10 +13,12 @@
  *              { "uri": "./Vendor/Big", "fill": 3000 },           (a value of that many characters, "0123456789" repeated; bytes if format bin)
  *              { "uri": "./Vendor/Blob", "format": "bin", "base64": "AAEC" } ],   (binary value, given as base64)
  *   "ui": [ { "kind": "yes" }, … ]                        (answers given to UI alerts, in order; absent: unattended, DR defaults)
- *   "execAsync": ["./Vendor/Run"]                          (Exec handlers that accept (202) and report a Generic Alert)
+ *   "execAsync": ["./Vendor/Run"]                          (Exec handlers that accept (202) and report a Generic Alert at once:
+ *                                                           Type "Reversed-Domain-Name: org.dmvisor.test.Done", Format int, Data 1200)
  *   "execSync": ["./Vendor/Ping"]                          (Exec handlers that answer 200)
  *   "genericAlerts": [ { "type": "…", "format": "chr", "data": "…", "sourceUri": "./X" } ],   (queued for package 1)
- *   "package1": { "alerts": [1201], "cred": "none|basic|md5", "hmac": true },   (checks on the client's first message)
+ *   "package1": { "alerts": [1201], "cred": "none|basic|md5", "hmac": true },   (checks on the client's first message: any of
+ *                                                           alerts, alertDetails, cred, hmac, final, maxBytes, url as in "expect")
  *   "steps": [ {
  *       "header": 212,                                     (status the server gives our SyncHdr; default 212 on the first step, then 200)
  *       "chal": { "type": "syncml:auth-md5", "nonce": "base64" },   (Chal with that status, optional)
@@ -26,6 +28,8 @@
  *       "maxMsgSize": 2000,                                (server announces this MaxMsgSize)
  *       "maxObjSize": 100,                                 (server announces this MaxObjSize)
  *       "respURI": "http://…",                             (server's RespURI)
+ *       "sessionID": "FF",                                 (SessionID the server writes; default the session's, 1A)
+ *       "raw": "…",                                        (send these bytes (UTF-8) instead of the message built from the fields above)
  *       "expect": {
  *         "send": true,                                    (false: the client must end the session instead)
  *         "final": true,
@@ -47,16 +51,19 @@
  *   "undelivered": 0,                                      (Generic Alerts left undelivered at the end)
  *   "after": { "./Vendor/X": "new value", "./Vendor/Gone": null,
  *              "./Vendor/Sub": { "format": "node", "acl": "…", "title": "…", "type": "…", "length": 3000, "value": "…" } },
+ *                                                          (a string: a leaf's value; "length": that many filler characters)
  *   "unchanged": true                                      (the tree must be exactly as before: every change rolled back or refused)
  * }
  *
  * ResultSpec: a string (the Data of the first item), or an object with any of
  *   "data", "format", "type" (first item), "bytes" (decoded binary length),
  *   "tnds": true (an embedded TNDS document), "sources": [...] (Source of every
- *   item, in order), "values": [...] (Data of every item as text, null when
- *   absent), "moreData": bool and "size": n|null (the chunk's MoreData / Meta
- *   Size), "length" (characters of this chunk's Data), "assembled" (the whole
- *   value once the last chunk of a large object arrived: a string or {"length": n}).
+ *   item of every Results for that CmdRef in the message, in order), "values":
+ *   [...] (their Data as text, null when absent), "moreData": bool and "size":
+ *   n|null (the chunk's MoreData / Meta Size), "length" (characters of this
+ *   chunk's Data), "assembled" (the whole value once the last chunk of a large
+ *   object arrived: a string, {"length": n} for n filler characters, or
+ *   {"base64Of": n} for the base64 text of n filler bytes).
  *
  * Checked on every client message, always: the SessionID, MsgIDs counting up
  * from 1, unique CmdIDs, a Status for the server's SyncHdr, Results only after
@@ -82,7 +89,7 @@ import {
   AUTH_BASIC, AUTH_MD5, computeHmacMac, computeMd5Cred, decodeBase64, decodeBasicCred, encodeBasicCred, encodeBase64, parseHmacHeader, verifyHmacMac, verifyMd5Cred,
 } from '../../src/security/index.js';
 
-type ValueSpec = string | { length: number };
+type ValueSpec = string | { length: number } | { base64Of: number };
 
 interface ResultObject {
   data?: string;
@@ -165,6 +172,8 @@ interface Step {
   maxMsgSize?: number;
   maxObjSize?: number;
   respURI?: string;
+  sessionID?: string;
+  raw?: string;
   expect?: StepExpect;
 }
 
@@ -265,13 +274,13 @@ export function runScenario(s: Scenario): { tree: DmTree; sent: SyncMLMessage[] 
     const cred = serverCredXml(serverScheme, step.serverCred ?? 'auto', serverNonce);
     const meta = (step.maxMsgSize ? `<MaxMsgSize xmlns="syncml:metinf">${step.maxMsgSize}</MaxMsgSize>` : '')
       + (step.maxObjSize ? `<MaxObjSize xmlns="syncml:metinf">${step.maxObjSize}</MaxObjSize>` : '');
-    const xml = `<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1A</SessionID><MsgID>${i + 1}</MsgID>`
+    const xml = `<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>${step.sessionID ?? '1A'}</SessionID><MsgID>${i + 1}</MsgID>`
       + `<Target><LocURI>${DEV_ID}</LocURI></Target><Source><LocURI>${SERVER_URI}</LocURI>${serverScheme === 'md5' || serverScheme === 'hmac' ? `<LocName>${SERVER_ID}</LocName>` : ''}</Source>`
       + (step.respURI ? `<RespURI>${step.respURI}</RespURI>` : '') + cred
       + (meta ? `<Meta>${meta}</Meta>` : '')
       + `</SyncHdr><SyncBody><Status><CmdID>1</CmdID><MsgRef>${last.header.msgID}</MsgRef><CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd><TargetRef>${SERVER_URI}</TargetRef><SourceRef>${DEV_ID}</SourceRef>${chal}<Data>${header}</Data></Status>`
       + (step.commands ?? '') + (step.final === false ? '' : '<Final/>') + '</SyncBody></SyncML>';
-    const bytes = encodeMessage(decodeXml(xml), encoding);
+    const bytes = step.raw !== undefined ? new TextEncoder().encode(step.raw) : encodeMessage(decodeXml(xml), encoding);
     const hmacHeader = serverScheme === 'hmac' && (step.serverCred ?? 'auto') !== 'none'
       ? `algorithm=MD5, username="${SERVER_ID}", mac=${computeHmacMac({ username: SERVER_ID, password: step.serverCred === 'wrong' ? 'nope' : 'srv-secret' }, serverNonce, bytes)}`
       : undefined;
@@ -447,8 +456,10 @@ function checkStep(where: string, msg: SyncMLMessage, out: OutboundMessage, ck: 
     if (w.type !== undefined) assert.equal(item?.meta?.type ?? r.meta?.type, w.type, `${label}: Type\n${dump()}`);
     if (w.bytes !== undefined) assert.equal(d instanceof Uint8Array ? d.length : typeof d === 'string' ? decodeBase64(d).length : -1, w.bytes, `${label}: bytes`);
     if (w.tnds !== undefined) assert.equal(typeof d === 'object' && !(d instanceof Uint8Array) && d?.kind === 'tnds', w.tnds, `${label}: TNDS document`);
-    if (w.sources !== undefined) assert.deepEqual(r.items.map((i) => i.source?.locURI), w.sources, `${label}: item Sources`);
-    if (w.values !== undefined) assert.deepEqual(r.items.map((i) => textOf(i.data) ?? null), w.values, `${label}: item Data`);
+    // Items of every Results for this CmdRef in the message (a big listing may come as several Results).
+    const all = results.filter((c) => c.cmdRef === cmdRef).flatMap((c) => c.items);
+    if (w.sources !== undefined) assert.deepEqual(all.map((i) => i.source?.locURI), w.sources, `${label}: item Sources`);
+    if (w.values !== undefined) assert.deepEqual(all.map((i) => textOf(i.data) ?? null), w.values, `${label}: item Data`);
     if (w.moreData !== undefined) assert.equal(item?.moreData === true, w.moreData, `${label}: MoreData`);
     if (w.size !== undefined) assert.equal(item?.meta?.size ?? null, w.size, `${label}: Meta Size`);
     if (w.length !== undefined) assert.equal(typeof d === 'string' ? d.length : d instanceof Uint8Array ? d.length : -1, w.length, `${label}: chunk length`);
@@ -457,6 +468,7 @@ function checkStep(where: string, msg: SyncMLMessage, out: OutboundMessage, ck: 
       assert.ok(v !== undefined, `${label}: no large object completed here`);
       const text = typeof v === 'string' ? v : new TextDecoder().decode(v);
       if (typeof w.assembled === 'string') assert.equal(text, w.assembled, `${label}: assembled value`);
+      else if ('base64Of' in w.assembled) assert.equal(text, Buffer.from(fillValue(w.assembled.base64Of)).toString('base64'), `${label}: assembled base64 of ${w.assembled.base64Of} filler bytes`);
       else { assert.equal(text.length, w.assembled.length, `${label}: assembled length`); assert.equal(text, fillValue(w.assembled.length), `${label}: assembled content`); }
     }
   }
