@@ -6,3 +6,4 @@ export { ClientSession, ClientSessionStateError, type ClientSessionEvent, type C
 export type { AuthScheme, ClientAccount, CredentialSet } from './client-account.js';
 export { CommandExecutor, defaultAnswer, parseUiOptions, type UiHandler, type UiRequest, type UiResponse } from './command-executor.js';
 export { NotificationGate, type NotificationGateOptions, type NotificationVerdict } from './notification-gate.js';
+export { ServerSession, type DeviceCredentials, type OperationCommand, type PendingOperation, type ServerSessionEvent, type ServerSessionOptions, type ServerSessionResult } from './server-session.js';
