@@ -26,7 +26,8 @@
  */
 import {
   computeHmacMac, computeMd5Cred, createNonce, decodeBase64, encodeBase64, encodeBasicCred, parseHmacHeader,
-  verifyBasicCred, verifyHmacMac, verifyMd5Cred, AUTH_BASIC, AUTH_MAC, AUTH_MD5, type RandomSource,
+  verifyBasicCred, verifyHmacMac, verifyMd5Cred, decodeBasicCred, md5CredentialHash, constantTimeEqual,
+  AUTH_BASIC, AUTH_MAC, AUTH_MD5, type Md5Secret, type RandomSource,
 } from '../security/index.js';
 import {
   MessageAssembler, LargeObjectReceiver, LargeObjectSender,
@@ -39,8 +40,12 @@ import type { OutboundMessage } from './client-session.js';
 /** What the server knows about a device's credentials. */
 export interface DeviceCredentials {
   devId: string;
-  /** How the device authenticates to us, and the nonce we issued for its next md5/HMAC digest. */
-  client: { scheme: Exclude<AuthScheme, 'none'>; name: string; secret: string; nonce: Uint8Array };
+  /**
+   * How the device authenticates to us, and the nonce we issued for its next
+   * md5/HMAC digest. `secret` is the password, or with `secretKind: 'md5-hash'`
+   * the stored `B64(MD5(name:password))` (enough for md5, HMAC and basic).
+   */
+  client: { scheme: Exclude<AuthScheme, 'none'>; name: string; secret: string; secretKind?: 'password' | 'md5-hash'; nonce: Uint8Array };
   /** How we authenticate to the device (its SRVCRED), and the nonce it issued to us; scheme `none` if it checks nothing. */
   server: { scheme: AuthScheme; name: string; secret: string; nonce: Uint8Array };
 }
@@ -243,7 +248,9 @@ export class ServerSession {
     let ok = false;
     let missing = false;
     if (d && d.devId === msg.header.source.locURI) {
-      const secret = { username: d.client.name, password: d.client.secret };
+      const secret: Md5Secret = d.client.secretKind === 'md5-hash'
+        ? { username: d.client.name, storedHash: d.client.secret }
+        : { username: d.client.name, password: d.client.secret };
       if (scheme === 'hmac') {
         if (!hmacHeader) missing = true;
         else {
@@ -257,7 +264,7 @@ export class ServerSession {
       } else {
         const cred = msg.header.cred;
         if (!cred) missing = true;
-        else if (scheme === 'basic') ok = (cred.meta?.type ?? AUTH_BASIC) === AUTH_BASIC && verifyBasicCred(cred.data, d.client.name, d.client.secret);
+        else if (scheme === 'basic') ok = (cred.meta?.type ?? AUTH_BASIC) === AUTH_BASIC && verifyBasic(cred.data, secret);
         else ok = cred.meta?.type === AUTH_MD5 && verifyMd5Cred(cred.data, secret, d.client.nonce);
       }
     } else {
@@ -554,6 +561,17 @@ export class ServerSession {
     if (this.outgoingObject) unfinished.add(this.outgoingObject.ref.operationId);
     if (!this.authenticated) for (const op of this.options.operations) unfinished.add(op.id);
     this.outcome = { state, ...(reason ? { reason } : {}), unfinishedOperations: [...unfinished] };
+  }
+}
+
+/** Basic credentials against a password or a stored md5 hash of `name:password`. */
+function verifyBasic(data: string, secret: Md5Secret): boolean {
+  if ('password' in secret) return verifyBasicCred(data, secret.username, secret.password);
+  try {
+    const b = decodeBasicCred(data);
+    return constantTimeEqual(b.username, secret.username) && constantTimeEqual(md5CredentialHash(b.username, b.password), secret.storedHash);
+  } catch {
+    return false;
   }
 }
 

@@ -6,7 +6,7 @@ export * from './model.js';
 export * from './codec.js';
 export * from './codes.js';
 export * from './media-types.js';
-export { encodeXml, encodeXmlCommand, escapeXmlText, type XmlEncodeOptions } from './xml-encoder.js';
+export { encodeXml, encodeXmlCommand, encodeEmbeddedXml, escapeXmlText, type XmlEncodeOptions } from './xml-encoder.js';
 export { encodeWbxml, encodeWbxmlCommand, encodeEmbeddedWbxml, type WbxmlEncodeOptions } from './wbxml-encoder.js';
 export { DEFAULT_LIMITS, type DecodeLimits } from './raw-element.js';
 export { decodeWbxmlDocument, type WbxmlDocument } from './wbxml-decoder.js';

@@ -34,6 +34,13 @@ export function encodeXmlCommand(cmd: Command): string {
   return sink.out;
 }
 
+/** An embedded document (TNDS, DevInf) as standalone XML text, namespace on its root. */
+export function encodeEmbeddedXml(doc: EmbeddedDocument, options: { indent?: number } = {}): string {
+  const sink = new XmlSink(options.indent ?? 0, '');
+  sink.embeddedDocument(doc);
+  return sink.out.replace(/^\n/, '');
+}
+
 const ESCAPES = /[&<>\r]/g;
 // eslint-disable-next-line no-control-regex -- matching the characters XML forbids is the point
 const FORBIDDEN = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
@@ -100,6 +107,11 @@ class XmlSink implements ElementSink {
     this.embeddedElement(doc.root, ns);
     this.depth--;
     this.out += this.pad() + `</${tagName(tag)}>`;
+  }
+
+  /** Write an embedded document without the surrounding Data element. */
+  embeddedDocument(doc: EmbeddedDocument): void {
+    this.embeddedElement(doc.root, doc.kind === 'tnds' ? DMDDF_NAMESPACE : DEVINF_NAMESPACE);
   }
 
   private embeddedElement(el: EmbeddedElement, ns: string | null): void {

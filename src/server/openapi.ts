@@ -1,0 +1,62 @@
+/** The admin API's OpenAPI 3.1 description, served at /api/openapi.json. */
+const error = { $ref: '#/components/schemas/Error' };
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const ok = (description: string, schema: object = { type: 'object' }) => ({ description, ...json(schema) });
+const errors = { 400: ok('invalid input', error), 401: ok('missing or wrong bearer token', error), 404: ok('not found', error) };
+
+export const OPENAPI = {
+  openapi: '3.1.0',
+  info: { title: 'dmvisor admin API', version: '0.1.0', license: { name: 'Apache-2.0' } },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    schemas: {
+      Error: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } }, required: ['code', 'message'] } } },
+      Command: {
+        type: 'object', required: ['verb', 'target'],
+        properties: {
+          verb: { enum: ['Get', 'Replace', 'Add', 'Delete', 'Exec', 'Copy'] }, target: { type: 'string', description: 'DM URI, e.g. ./DevDetail/FwV' },
+          source: { type: 'string', description: 'Copy: the source URI' }, data: { type: 'string' }, format: { type: 'string', description: 'chr, int, bool, b64, bin, node, xml, …' }, type: { type: 'string' },
+        },
+      },
+      Operation: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' }, devId: { type: 'string' }, state: { enum: ['pending', 'sent', 'accepted', 'succeeded', 'failed', 'cancelled', 'expired'] },
+          atomic: { type: 'boolean' }, attempts: { type: 'integer' }, reason: { type: 'string' },
+          commands: { type: 'array', items: { allOf: [{ $ref: '#/components/schemas/Command' }, { type: 'object', properties: { status: { type: 'integer' }, reason: { type: 'string' }, results: { type: 'array', items: { type: 'object' } } } }] } },
+        },
+      },
+      NewDevice: {
+        type: 'object', required: ['devId', 'clientAuth'],
+        properties: {
+          devId: { type: 'string' },
+          clientAuth: { type: 'object', required: ['type', 'name', 'secret'], properties: { type: { enum: ['basic', 'md5', 'hmac'] }, name: { type: 'string' }, secret: { type: 'string' } } },
+          serverAuth: { type: 'object', required: ['type', 'secret'], properties: { type: { enum: ['none', 'basic', 'md5', 'hmac'] }, name: { type: 'string' }, secret: { type: 'string' } } },
+          notifyAddress: { type: 'string', description: 'udp://host:port or http(s)://… for package #0' },
+        },
+      },
+    },
+  },
+  security: [{ bearer: [] }],
+  paths: {
+    '/api/devices': {
+      get: { summary: 'List devices', parameters: [{ name: 'limit', in: 'query' }, { name: 'after', in: 'query' }, { name: 'search', in: 'query' }], responses: { 200: ok('a page of devices'), ...errors } },
+      post: { summary: 'Pre-register a device and its credentials', requestBody: json({ $ref: '#/components/schemas/NewDevice' }), responses: { 201: ok('registered'), 409: ok('already registered', error), ...errors } },
+    },
+    '/api/devices/{devId}': { get: { summary: 'A device with its last-known tree, recent sessions and operations', responses: { 200: ok('the device'), ...errors } } },
+    '/api/devices/{devId}/operations': {
+      post: {
+        summary: 'Queue an operation',
+        requestBody: json({ type: 'object', required: ['commands'], properties: { commands: { type: 'array', items: { $ref: '#/components/schemas/Command' } }, atomic: { type: 'boolean' }, notify: { type: 'boolean' } } }),
+        responses: { 201: ok('queued', { $ref: '#/components/schemas/Operation' }), ...errors },
+      },
+    },
+    '/api/operations/{id}': {
+      get: { summary: 'An operation: state, per-command status code, reason, results', responses: { 200: ok('the operation', { $ref: '#/components/schemas/Operation' }), ...errors } },
+      delete: { summary: 'Cancel a pending or sent operation', responses: { 200: ok('cancelled', { $ref: '#/components/schemas/Operation' }), 409: ok('already finished', error), ...errors } },
+    },
+    '/api/devices/{devId}/notify': { post: { summary: 'Send package #0 to the device', responses: { 202: ok('sent'), ...errors } } },
+    '/api/devices/{devId}/sessions': { get: { summary: 'Recent sessions of a device', responses: { 200: ok('sessions'), ...errors } } },
+    '/api/sessions/{id}': { get: { summary: 'A session with its decoded message trace', responses: { 200: ok('the session'), ...errors } } },
+  },
+} as const;

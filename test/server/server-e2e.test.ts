@@ -1,0 +1,151 @@
+/**
+ * Our client against our server over real HTTP on 127.0.0.1, SQLite store:
+ * operations queued through the admin API reach the device and come back
+ * with per-command status and results; server-initiated sessions through a
+ * real UDP notification; a server restart between queueing and delivery.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DmServer } from '../../src/server/dm-server.js';
+import { DmClient } from '../../src/client/dm-client.js';
+import { parseDeviceConfig } from '../../src/client/device-config.js';
+import { InMemoryTreeStore } from '../../src/tree/index.js';
+
+const TOKEN = 'test-token-0123456789';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers are read field by field in assertions
+type Json = any;
+
+async function api(base: string, method: string, path: string, body?: unknown, token = TOKEN): Promise<{ status: number; json: Json }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}
+
+async function client(serverUrl: string, devId: string, scheme: 'BASIC' | 'DIGEST' | 'HMAC', encoding: 'xml' | 'wbxml', extra: object = {}) {
+  const config = parseDeviceConfig({
+    device: { devId, man: 'Acme', mod: 'Enterprise VM', fwV: '3.0' },
+    accounts: [{ serverId: 'dmvisor', serverUri: `${serverUrl}/dm`, encoding, clientAuth: { type: scheme, name: `u-${devId.replace(/\W/g, "")}`, secret: 'device-secret' } }],
+    session: { retries: 0 },
+    ...extra,
+  }, 'test');
+  return DmClient.open({ config, store: new InMemoryTreeStore() });
+}
+
+test('queue through the API, deliver in a client-initiated session, read results back — every auth type and encoding', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN });
+  try {
+    assert.equal((await api(server.url, 'GET', '/api/devices', undefined, 'wrong')).status, 401);
+    assert.equal((await api(server.url, 'GET', '/api/openapi.json', undefined, '')).json.openapi, '3.1.0');
+    const cases = [['basic', 'BASIC', 'xml'], ['md5', 'DIGEST', 'wbxml'], ['hmac', 'HMAC', 'xml'], ['md5', 'DIGEST', 'xml']] as const;
+    for (const [i, [type, scheme, encoding]] of cases.entries()) {
+      const devId = `IMEI:35000000000000${i}`;
+      const reg = await api(server.url, 'POST', '/api/devices', { devId, clientAuth: { type, name: `u-${devId.replace(/\W/g, "")}`, secret: 'device-secret' } });
+      assert.equal(reg.status, 201, JSON.stringify(reg.json));
+      assert.equal(reg.json.clientAuth.secret, undefined, 'secrets never leave the API');
+      const op = await api(server.url, 'POST', `/api/devices/${encodeURIComponent(devId)}/operations`, {
+        commands: [{ verb: 'Get', target: './DevDetail/FwV' }, { verb: 'Get', target: './Nope' }],
+      });
+      assert.equal(op.status, 201, JSON.stringify(op.json));
+      assert.equal(op.json.state, 'pending');
+      const c = await client(server.url, devId, scheme, encoding);
+      const result = await c.runSession();
+      await c.close();
+      assert.equal(result.state, 'completed', `${type}/${encoding}: ${result.reason}`);
+      const done = await api(server.url, 'GET', `/api/operations/${op.json.id}`);
+      assert.equal(done.json.state, 'failed', 'one command failed (404), so the operation failed');
+      assert.equal(done.json.commands[0].status, 200);
+      assert.equal(done.json.commands[0].results[0].data, '3.0');
+      assert.equal(done.json.commands[1].status, 404);
+      const device = await api(server.url, 'GET', `/api/devices/${encodeURIComponent(devId)}`);
+      assert.equal(device.json.devInfo.Man, 'Acme');
+      assert.ok(device.json.tree.some((n: { uri: string; value: string }) => n.uri === './DevDetail/FwV' && n.value === '3.0'));
+      const sessions = await api(server.url, 'GET', `/api/devices/${encodeURIComponent(devId)}/sessions`);
+      assert.equal(sessions.json.sessions[0].state, 'completed');
+      const trace = await api(server.url, 'GET', `/api/sessions/${sessions.json.sessions[0].id}`);
+      assert.ok(trace.json.messages.length >= 4);
+      assert.match(trace.json.messages[0].decoded, /<Alert>/);
+    }
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an unregistered device is challenged and learns nothing; bad bodies are refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN });
+  try {
+    const c = await client(server.url, 'IMEI:999', 'DIGEST', 'xml');
+    const r = await c.runSession();
+    await c.close();
+    assert.equal(r.state, 'failed');
+    const bad = await fetch(`${server.url}/dm`, { method: 'POST', headers: { 'content-type': 'application/vnd.syncml.dm+xml' }, body: '<SyncML><!DOCTYPE x [<!ENTITY a "b">]>' });
+    assert.equal(bad.status, 400);
+    const wrongType = await fetch(`${server.url}/dm`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    assert.equal(wrongType.status, 415);
+    const badJson = await fetch(`${server.url}/api/devices`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{"devId": 1}' });
+    assert.equal(badJson.status, 400);
+    assert.equal(((await badJson.json()) as { error: { field: string } }).error.field, 'devId');
+    assert.equal((await api(server.url, 'GET', '/api/devices')).json.devices.length, 0, 'nothing was stored');
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('notify: true wakes the device over real UDP; the server-initiated session delivers the operation', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN });
+  const devId = 'IMEI:351111111111111';
+  const c = await client(server.url, devId, 'DIGEST', 'wbxml', { notifications: { udpPort: 0, host: '127.0.0.1' } });
+  try {
+    const { udpPort } = await c.listen();
+    await api(server.url, 'POST', '/api/devices', { devId, clientAuth: { type: 'md5', name: `u-${devId.replace(/\W/g, "")}`, secret: 'device-secret' }, notifyAddress: `udp://127.0.0.1:${udpPort}` });
+    const op = await api(server.url, 'POST', `/api/devices/${encodeURIComponent(devId)}/operations`, { commands: [{ verb: 'Get', target: './DevInfo/Mod' }], notify: true });
+    assert.equal(op.status, 201, JSON.stringify(op.json));
+    assert.match(op.json.notifiedSessionId, /^[0-9A-F]{1,4}$/);
+    let state = '';
+    for (let i = 0; i < 300 && state !== 'succeeded'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      state = (await api(server.url, 'GET', `/api/operations/${op.json.id}`)).json.state;
+    }
+    assert.equal(state, 'succeeded');
+    const sessions = await api(server.url, 'GET', `/api/devices/${encodeURIComponent(devId)}/sessions`);
+    assert.equal(sessions.json.sessions[0].initiator, 'server');
+  } finally {
+    await c.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('operations queued before a server restart are delivered after it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
+  const db = join(dir, 'dm.db');
+  const devId = 'IMEI:352222222222222';
+  let server = await DmServer.start({ db, port: 0, apiToken: TOKEN });
+  await api(server.url, 'POST', '/api/devices', { devId, clientAuth: { type: 'basic', name: `u-${devId.replace(/\W/g, "")}`, secret: 'device-secret' } });
+  const op = await api(server.url, 'POST', `/api/devices/${encodeURIComponent(devId)}/operations`, { commands: [{ verb: 'Add', target: './DMAcc/dmvisor/Name', data: 'Enterprise DM' }] });
+  await server.stop();
+  server = await DmServer.start({ db, port: 0, apiToken: TOKEN });
+  try {
+    const c = await client(server.url, devId, 'BASIC', 'xml');
+    const r = await c.runSession();
+    assert.equal(r.state, 'completed', r.reason);
+    assert.equal(c.tree.readValue('./DMAcc/dmvisor/Name'), 'Enterprise DM');
+    await c.close();
+    assert.equal((await api(server.url, 'GET', `/api/operations/${op.json.id}`)).json.state, 'succeeded');
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
