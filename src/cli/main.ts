@@ -4,10 +4,12 @@
  * only dispatches and turns errors into messages and exit codes.
  */
 import { readFileSync } from 'node:fs';
-import { CODEC_USAGE, runCodec, type CliIo } from './codec-command.js';
+import { runCodec, type CliIo } from './codec-command.js';
 import { UsageError } from './usage-error.js';
 import { runClient } from './client-command.js';
 import { runTree } from './tree-command.js';
+import { runServer } from './server-command.js';
+import { runOperator } from './operator-commands.js';
 import { DecodeError, DmvisorError } from '../errors.js';
 
 const USAGE = `dmvisor — an OMA Device Management (SyncML DM 1.2) stack for devices that host virtual machines
@@ -15,10 +17,12 @@ const USAGE = `dmvisor — an OMA Device Management (SyncML DM 1.2) stack for de
 usage: dmvisor <command> [options]
 
 commands:
+  server     run the DM server (DM endpoint + admin API); what \`npm start\` runs
+  devices    list the server's devices (admin API; --url, --token)
+  get, set, exec, notify   queue a Get/Replace/Exec on a device, or wake it (admin API)
   codec      convert and inspect DM messages: xml2wbxml, wbxml2xml, inspect
   client     run a DM client: one session (--once) or listen for notifications (--daemon)
   tree       management objects: print an MO's DDF (tree ddf DMAcc)
-  start      what \`npm start\` runs (today: this overview; the DM server joins it)
   help       this text
   version    print the version
 
@@ -41,9 +45,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runClient(rest, io);
       case 'tree':
         return runTree(rest, io);
-      case 'start':
-        io.stdout(`dmvisor ${version()}\n\n${USAGE}\n${CODEC_USAGE}`);
-        return 0;
+      case 'server':
+        return await runServer(rest, io);
+      case 'devices': case 'get': case 'set': case 'exec': case 'notify':
+        return await runOperator(command, rest, io);
       case 'version': case '--version': case '-v':
         io.stdout(version() + '\n');
         return 0;

@@ -101,11 +101,17 @@ export async function devicePk(db: Kysely<StoreDatabase>, devId: string): Promis
   return Number(row.pk);
 }
 
-/** URIs as the tree keeps them: no leading `./`, no trailing `/` (`.` for the root). */
+/**
+ * URIs as the tree keeps them: absolute, `./A/B` (a relative `A/B` gets the
+ * `./`), no trailing `/`; the root is `.`. `A/B` and `./A/B` name the same
+ * node, so they must be one row.
+ */
 export function normalizeUri(uri: string): string {
-  let u = uri.startsWith('./') ? uri.slice(2) : uri;
+  let u = uri;
   while (u.length > 1 && u.endsWith('/')) u = u.slice(0, -1);
-  return u === '' ? '.' : u;
+  if (u === '.' || u === '/' || u === '') return '.';
+  if (u.startsWith('./')) return u;
+  return './' + (u.startsWith('/') ? u.slice(1) : u);
 }
 
 /** The subtree condition: `uri` itself or anything below `uri/` (a byte range, so the primary key serves it). */

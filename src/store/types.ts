@@ -119,7 +119,7 @@ export interface TreeNode {
 
 /**
  * A change to the last-known tree: upsert by `uri`, or `remove` the node and
- * everything under it. URIs are normalized: no leading `./`, no trailing `/`.
+ * everything under it. URIs are normalized to the absolute form `./A/B`, no trailing `/`.
  */
 export type TreeNodeUpdate =
   | { uri: string; value?: string; format?: string; type?: string; remove?: false }

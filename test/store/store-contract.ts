@@ -184,14 +184,15 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
           { uri: 'A/B', value: '4', format: 'int' },
         ], at(1));
         let tree = await store.getTree(devId);
-        assert.deepEqual(tree.map((n) => [n.uri, n.value]), [['A/B', '4'], ['A/B/C', '2'], ['A/BC', '3']]);
+        assert.deepEqual(tree.map((n) => [n.uri, n.value]), [['./A/B', '4'], ['./A/B/C', '2'], ['./A/BC', '3']], 'URIs are kept absolute');
         assert.equal(tree[2]?.type, 'text/plain');
-        assert.deepEqual((await store.getTree(devId, 'A/B')).map((n) => n.uri), ['A/B', 'A/B/C']);
+        assert.deepEqual((await store.getTree(devId, './A/B')).map((n) => n.uri), ['./A/B', './A/B/C']);
         await store.updateTree(devId, [{ uri: 'A/B', remove: true }, { uri: 'A/B/D', value: 'new' }]);
         tree = await store.getTree(devId);
-        assert.deepEqual(tree.map((n) => n.uri), ['A/B/D', 'A/BC'], 'the sibling A/BC is not part of the subtree of A/B');
+        assert.deepEqual(tree.map((n) => n.uri), ['./A/B/D', './A/BC'], 'the sibling A/BC is not part of the subtree of A/B');
         await store.updateTree(devId, [{ uri: './A/B/D/', value: 'normalized' }]);
-        assert.deepEqual((await store.getTree(devId, './A/B/')).map((n) => [n.uri, n.value]), [['A/B/D', 'normalized']]);
+        assert.deepEqual((await store.getTree(devId, 'A/B/')).map((n) => [n.uri, n.value]), [['./A/B/D', 'normalized']]);
+        assert.equal((await store.getTree(devId, '.')).length, 2, 'the root holds everything');
         await rejects(store.getTree(uniqueDevId('none')), DeviceNotFoundError);
       });
 
@@ -514,9 +515,9 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
         await store.recordCommandResult(op.id, 5, { status: 425 });
         const tree = await store.getTree(devId);
         assert.deepEqual(tree.map((n) => [n.uri, n.value, n.format ?? null]), [
-          ['Cfg/Blob', '/w==', 'b64'],
-          ['Cfg/Level', '3', 'int'],
-          ['DevInfo/Man', 'Acme', 'chr'],
+          ['./Cfg/Blob', '/w==', 'b64'],
+          ['./Cfg/Level', '3', 'int'],
+          ['./DevInfo/Man', 'Acme', 'chr'],
         ]);
       });
 
