@@ -47,6 +47,8 @@ export interface DmEndpointOptions {
   onSessionEnd?: (e: { devId: string; state: string; reason?: string; messages: number; ms: number }) => void;
   /** Told about failed authentication. */
   onAuthFailure?: (devId: string) => void;
+  /** Told when an operation reaches a final state in a session. */
+  onOperationDone?: (e: { operationId: string; devId: string; state: string }) => void;
 }
 
 interface LiveSession {
@@ -208,7 +210,8 @@ export class DmEndpoint {
     for (const [opId, set] of live.answered) {
       const op = live.operations.get(opId);
       if (op && set.size === op.commands.length) {
-        await store.completeOperation(opId);
+        const done = await store.completeOperation(opId);
+        this.options.onOperationDone?.({ operationId: opId, devId: live.devId, state: done.state });
         live.answered.delete(opId);
         live.operations.delete(opId);
       }

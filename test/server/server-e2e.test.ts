@@ -13,6 +13,9 @@ import { DmServer } from '../../src/server/dm-server.js';
 import { DmClient } from '../../src/client/dm-client.js';
 import { parseDeviceConfig } from '../../src/client/device-config.js';
 import { InMemoryTreeStore } from '../../src/tree/index.js';
+import { pino } from 'pino';
+
+const logger = pino({ level: 'silent' });
 
 const TOKEN = 'test-token-0123456789';
 
@@ -41,7 +44,7 @@ async function client(serverUrl: string, devId: string, scheme: 'BASIC' | 'DIGES
 
 test('queue through the API, deliver in a client-initiated session, read results back — every auth type and encoding', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
-  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN });
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger });
   try {
     assert.equal((await api(server.url, 'GET', '/api/devices', undefined, 'wrong')).status, 401);
     assert.equal((await api(server.url, 'GET', '/api/openapi.json', undefined, '')).json.openapi, '3.1.0');
@@ -74,6 +77,9 @@ test('queue through the API, deliver in a client-initiated session, read results
       assert.ok(trace.json.messages.length >= 4);
       assert.match(trace.json.messages[0].decoded, /<Alert>/);
     }
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /dmvisor_sessions_total\{state="completed"\} 4/);
+    assert.match(metrics, /dmvisor_operations_total\{state="failed"\} 4/);
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -82,7 +88,7 @@ test('queue through the API, deliver in a client-initiated session, read results
 
 test('an unregistered device is challenged and learns nothing; bad bodies are refused', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
-  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN });
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger });
   try {
     const c = await client(server.url, 'IMEI:999', 'DIGEST', 'xml');
     const r = await c.runSession();
@@ -104,7 +110,7 @@ test('an unregistered device is challenged and learns nothing; bad bodies are re
 
 test('notify: true wakes the device over real UDP; the server-initiated session delivers the operation', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
-  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN });
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger });
   const devId = 'IMEI:351111111111111';
   const c = await client(server.url, devId, 'DIGEST', 'wbxml', { notifications: { udpPort: 0, host: '127.0.0.1' } });
   try {
@@ -132,11 +138,11 @@ test('operations queued before a server restart are delivered after it', async (
   const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
   const db = join(dir, 'dm.db');
   const devId = 'IMEI:352222222222222';
-  let server = await DmServer.start({ db, port: 0, apiToken: TOKEN });
+  let server = await DmServer.start({ db, port: 0, apiToken: TOKEN, logger });
   await api(server.url, 'POST', '/api/devices', { devId, clientAuth: { type: 'basic', name: `u-${devId.replace(/\W/g, "")}`, secret: 'device-secret' } });
   const op = await api(server.url, 'POST', `/api/devices/${encodeURIComponent(devId)}/operations`, { commands: [{ verb: 'Add', target: './DMAcc/dmvisor/Name', data: 'Enterprise DM' }] });
   await server.stop();
-  server = await DmServer.start({ db, port: 0, apiToken: TOKEN });
+  server = await DmServer.start({ db, port: 0, apiToken: TOKEN, logger });
   try {
     const c = await client(server.url, devId, 'BASIC', 'xml');
     const r = await c.runSession();
