@@ -56,6 +56,8 @@ export class DmServer {
   /** Open the store, start listening. */
   static async start(options: DmServerOptions): Promise<DmServer> {
     const store = await openStore(options.db);
+    // Sessions left open by a previous process of this single node: their operations return to pending.
+    await store.releaseStaleSessions(new Date());
     let tokenHash: Buffer;
     let generated: string | undefined;
     if (options.apiToken) {
