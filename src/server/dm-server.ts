@@ -35,6 +35,8 @@ export interface DmServerOptions {
   maxMessageBytes?: number;
   /** Structured logger (pino). Default: JSON lines on stdout at level info. */
   logger?: Logger;
+  /** An open session with no message for this long is dropped; its operations return to pending. Default 5 min. */
+  sessionIdleMs?: number;
 }
 
 const TOKEN_SETTING = 'api-token-sha256';
@@ -148,6 +150,7 @@ export class DmServer {
     const base = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const endpoint = new DmEndpoint({
       store, serverId, publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
+      ...(options.sessionIdleMs !== undefined ? { sessionIdleMs: options.sessionIdleMs } : {}),
       onSessionEnd: (e) => {
         metrics.sessions.inc({ state: e.state });
         metrics.sessionSeconds.observe(e.ms / 1000);

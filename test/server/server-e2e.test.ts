@@ -155,3 +155,42 @@ test('operations queued before a server restart are delivered after it', async (
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a client that dies mid-session: its operation returns to pending (attempt counted) and the next session delivers it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger, sessionIdleMs: 200 });
+  const devId = 'IMEI:354444444444444';
+  try {
+    await api(server.url, 'POST', '/api/devices', { devId, clientAuth: { type: 'md5', name: 'u-IMEI354444444444444', secret: 'device-secret' } });
+    const op = await api(server.url, 'POST', `/api/devices/${encodeURIComponent(devId)}/operations`, { commands: [{ verb: 'Get', target: './DevInfo/Man' }] });
+    // The device sends package 1, receives the operation in package 2, and is never heard from again.
+    const { ClientSession } = await import('../../src/session/client-session.js');
+    const { DmHttpClient } = await import('../../src/transport/http-client.js');
+    const tree = (await client(server.url, devId, 'DIGEST', 'xml')).tree;
+    const dying = new ClientSession({
+      tree, deviceId: devId, sessionId: '77', initiator: 'client', devInfo: [{ uri: './DevInfo/DevId', value: devId }],
+      account: { serverId: 'dmvisor', serverUri: `${server.url}/dm`, encoding: 'xml', client: { scheme: 'md5', name: 'u-IMEI354444444444444', secret: 'device-secret', nonce: new Uint8Array(0) }, server: { scheme: 'none', name: '', secret: '', nonce: new Uint8Array(0) } },
+    });
+    const http = new DmHttpClient({ retries: 0 });
+    const first = dying.start();
+    const pkg2 = await http.exchange({ url: first.url, body: first.bytes, contentType: first.contentType });
+    assert.match(new TextDecoder().decode(pkg2.body), /<Get>/, 'the operation went out');
+    http.close();
+    assert.equal((await api(server.url, 'GET', `/api/operations/${op.json.id}`)).json.state, 'sent');
+    await new Promise((r) => setTimeout(r, 400));
+    // The dying client's own nonce was used up; the survivor authenticates with what the server issued (stored by a real client; here via a challenge).
+    const survivor = await client(server.url, devId, 'DIGEST', 'xml');
+    const r = await survivor.runSession();
+    await survivor.close();
+    assert.equal(r.state, 'completed', r.reason);
+    const done = (await api(server.url, 'GET', `/api/operations/${op.json.id}`)).json;
+    assert.equal(done.state, 'succeeded');
+    assert.equal(done.attempts, 1, 'the retry is visible');
+    assert.equal(done.commands[0].results[0].data, 'Acme');
+    const sessions = (await api(server.url, 'GET', `/api/devices/${encodeURIComponent(devId)}/sessions`)).json.sessions;
+    assert.ok(sessions.some((s: { state: string; reason?: string }) => s.state === 'failed' && /no message/.test(s.reason ?? '')));
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
