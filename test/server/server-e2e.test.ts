@@ -194,3 +194,44 @@ test('a client that dies mid-session: its operation returns to pending (attempt 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+async function postgresReachable(): Promise<boolean> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 1500 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const pgSkip = (await postgresReachable()) ? false : `SKIP: PostgreSQL not reachable at ${PG_URL}`;
+if (pgSkip) console.log(`# ${pgSkip}`);
+
+test('the same server on PostgreSQL: a session delivers an operation queued through the API', { skip: pgSkip }, async () => {
+  const schema = `dmv_e2e_${process.pid}_${Date.now()}`;
+  const server = await DmServer.start({ db: `${PG_URL}?schema=${schema}`, port: 0, apiToken: TOKEN, logger });
+  const { default: pg } = await import('pg');
+  try {
+    const devId = 'IMEI:355555555555555';
+    await api(server.url, 'POST', '/api/devices', { devId, clientAuth: { type: 'hmac', name: 'u-IMEI355555555555555', secret: 'device-secret' } });
+    const op = await api(server.url, 'POST', `/api/devices/${encodeURIComponent(devId)}/operations`, { commands: [{ verb: 'Get', target: './DevInfo/Mod' }] });
+    const c = await client(server.url, devId, 'HMAC', 'wbxml');
+    const r = await c.runSession();
+    await c.close();
+    assert.equal(r.state, 'completed', r.reason);
+    const done = (await api(server.url, 'GET', `/api/operations/${op.json.id}`)).json;
+    assert.equal(done.state, 'succeeded');
+    assert.equal(done.commands[0].results[0].data, 'Enterprise VM');
+  } finally {
+    await server.stop();
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  }
+});
