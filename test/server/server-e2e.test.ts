@@ -235,3 +235,47 @@ test('the same server on PostgreSQL: a session delivers an operation queued thro
     await admin.end();
   }
 });
+
+test('a replayed package 1 and a tampered HMAC are challenged, never accepted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger });
+  try {
+    const { ClientSession } = await import('../../src/session/client-session.js');
+    const { DmHttpClient } = await import('../../src/transport/http-client.js');
+    const { decodeXml } = await import('../../src/syncml/index.js');
+    const headerStatus = (body: Uint8Array) => {
+      const s = decodeXml(body).body.commands[0];
+      return s.kind === 'Status' ? s.data : -1;
+    };
+    for (const scheme of ['md5', 'hmac'] as const) {
+      const devId = `IMEI:35666666666666${scheme === 'md5' ? 1 : 2}`;
+      const name = `u-${devId.replace(/\W/g, '')}`;
+      await api(server.url, 'POST', '/api/devices', { devId, clientAuth: { type: scheme, name, secret: 'device-secret' } });
+      const tree = (await client(server.url, devId, 'DIGEST', 'xml')).tree;
+      const session = new ClientSession({
+        tree, deviceId: devId, sessionId: '42', initiator: 'client', devInfo: [{ uri: './DevInfo/DevId', value: devId }],
+        account: { serverId: 'dmvisor', serverUri: `${server.url}/dm`, encoding: 'xml', client: { scheme, name, secret: 'device-secret', nonce: new Uint8Array(0) }, server: { scheme: 'none', name: '', secret: '', nonce: new Uint8Array(0) } },
+      });
+      const http = new DmHttpClient({ retries: 0, keepAlive: false });
+      const pkg1 = session.start();
+      const send = (body: Uint8Array, hmacHeader?: string) => http.exchange({ url: `${server.url}/dm`, body, contentType: pkg1.contentType, ...(hmacHeader ? { hmacHeader } : {}) });
+      const first = await send(pkg1.bytes, pkg1.hmacHeader);
+      assert.equal(headerStatus(first.body), scheme === 'md5' ? 212 : 200, 'the genuine message is accepted');
+      // The same bytes again, as a new session: the nonce they were made with is used up.
+      assert.equal(headerStatus((await send(pkg1.bytes, pkg1.hmacHeader)).body), 401);
+      if (scheme === 'hmac') {
+        // Change one digit of the DevId inside the DevInfo Data: still well-formed, no longer what was MACed.
+        const text = new TextDecoder().decode(pkg1.bytes);
+        const at = text.lastIndexOf(`<Data>${devId}`) + `<Data>${devId}`.length - 1;
+        const tampered = new Uint8Array(pkg1.bytes);
+        tampered[at] = tampered[at] === 0x30 ? 0x31 : 0x30;
+        assert.equal(headerStatus((await send(tampered, pkg1.hmacHeader)).body), 401);
+        assert.equal(headerStatus((await send(pkg1.bytes)).body), 407, 'no MAC at all: credentials missing');
+      }
+      http.close();
+    }
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
