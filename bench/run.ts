@@ -32,10 +32,14 @@
  * Options: `--quick` (small corpus, few rounds: a CI smoke run),
  *          `--json FILE` (also write every figure as JSON),
  *          `--only LIST` (comma-separated subset of wbxml-decode, wbxml-encode,
- *          xml-decode, xml-encode, libwbxml — e.g. to run one case under
+ *          xml-decode, xml-encode, libwbxml, server — e.g. to run one case under
  *          `node --cpu-prof`).
+ *
+ * The DM server figures (sessions/s against a bare node:http baseline, latency,
+ * RSS) are bench/server-bench.ts; their method is described there.
  */
 import { runClientBench } from './client-bench.js';
+import { formatServerBench, runServerBench, type ServerBenchResult } from './server-bench.js';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -50,7 +54,7 @@ import {
 
 // ───────────────────────────── options ─────────────────────────────
 
-const CASES = ['wbxml-decode', 'wbxml-encode', 'xml-decode', 'xml-encode', 'libwbxml'] as const;
+const CASES = ['wbxml-decode', 'wbxml-encode', 'xml-decode', 'xml-encode', 'libwbxml', 'server'] as const;
 type CaseId = (typeof CASES)[number];
 
 interface Options {
@@ -938,7 +942,7 @@ function machine(): { cpu: string; cores: number; memoryBytes: number; node: str
   return { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, memoryBytes: os.totalmem(), node: process.version, platform: `${process.platform} ${process.arch}` };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const s = opts.quick ? QUICK : FULL;
   const m = machine();
@@ -1016,6 +1020,22 @@ function main(): void {
   console.log(`Memory after runs: rss ${(mem.rss / 2 ** 20).toFixed(1)} MiB (keeps the heap's high-water mark), ` +
     `heap used ${(mem.heapUsed / 2 ** 20).toFixed(1)} MiB after a GC (main corpus bytes still referenced)`);
 
+  // DM server sessions/s against a bare node:http baseline (bench/server-bench.ts): child processes, ~25 s quick.
+  let server: ServerBenchResult | { skipped: true; reason: string } = { skipped: true, reason: 'not selected (--only)' };
+  if (opts.only.has('server')) {
+    console.log('');
+    try {
+      const r = await runServerBench(opts.quick);
+      server = r;
+      console.log(formatServerBench(r));
+      if (!r.clean) process.exitCode = 1;
+    } catch (err) {
+      server = { skipped: true, reason: `server bench failed: ${(err as Error).stack ?? String(err)}` };
+      console.log(`✗ ${server.reason}`);
+      process.exitCode = 1;
+    }
+  }
+
   if (opts.json) {
     const report = {
       machine: m,
@@ -1028,6 +1048,7 @@ function main(): void {
       results,
       libwbxml: lib,
       client,
+      server,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
       blackhole,
     };
@@ -1036,4 +1057,7 @@ function main(): void {
   }
 }
 
-main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
