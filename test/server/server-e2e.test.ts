@@ -279,3 +279,33 @@ test('a replayed package 1 and a tampered HMAC are challenged, never accepted', 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('HTTPS: the server with a configured certificate, the client trusting it through tls.caFile', async (t) => {
+  const { haveCommand } = await import('../support/paths.js');
+  if (!haveCommand('openssl')) { t.skip('SKIP: openssl not installed (needed to make a test certificate)'); return; }
+  const { spawnSync } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-tls-'));
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger, tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) } });
+  try {
+    assert.match(server.url, /^https:/);
+    const devId = 'IMEI:357777777777777';
+    const reg = await fetch(`${server.url}/api/devices`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ devId, clientAuth: { type: 'md5', name: 'u-IMEI357777777777777', secret: 'device-secret' } }) }).catch((e: Error) => e);
+    assert.ok(reg instanceof Error, 'fetch without trusting the certificate fails');
+    const config = parseDeviceConfig({
+      device: { devId }, tls: { caFile: join(dir, 'cert.pem') }, session: { retries: 0 },
+      accounts: [{ serverId: 'dmvisor', serverUri: `${server.url}/dm`, clientAuth: { type: 'DIGEST', name: 'u-IMEI357777777777777', secret: 'device-secret' } }],
+    }, 'test');
+    await server.store.registerDevice({ devId, clientAuth: { type: 'md5', name: 'u-IMEI357777777777777', secret: 'device-secret' } });
+    const c = await DmClient.open({ config, store: new InMemoryTreeStore() });
+    const res = await c.runSession();
+    await c.close();
+    assert.equal(res.state, 'completed', res.reason);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
