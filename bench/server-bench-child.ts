@@ -66,6 +66,8 @@ function cleanup(): void {
   dir = undefined;
 }
 process.on('exit', cleanup);
+// Killed (SIGTERM, Ctrl-C): still remove the temp dir (the 'exit' handler does).
+for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(1));
 
 async function setupDm(devices: number): Promise<Reply> {
   dir = mkdtempSync(join(os.tmpdir(), 'dmvisor-server-bench-'));
