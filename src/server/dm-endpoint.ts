@@ -173,11 +173,7 @@ export class DmEndpoint {
         case 'command-result': {
           const result = { status: e.status, ...(e.results ? { results: e.results.map(toResultItem) } : {}) };
           if (e.results) {
-            for (const it of e.results) {
-              const uri = it.source?.locURI;
-              if (uri && (typeof it.data === 'string' || it.data === undefined)) tree.push({ uri, ...(it.data !== undefined ? { value: it.data } : {}), ...(it.meta?.format ? { format: it.meta.format } : {}), ...(it.meta?.type ? { type: it.meta.type } : {}) });
-            }
-            // Results complete a Get already answered 200.
+            // Results complete a Get already answered 200; the store also files them in the last-known tree.
             await store.recordCommandResult(e.operationId, e.index, result);
           } else {
             await store.recordCommandResult(e.operationId, e.index, result);
