@@ -10,7 +10,7 @@
  * counted in the operation's `attempts`, never silent.
  */
 import { randomBytes } from 'node:crypto';
-import { decodeMessage, encodeXml, encodeEmbeddedXml, classifyDmContentType, type SyncMLMessage, type Item } from '../syncml/index.js';
+import { decodeMessage, encodeXml, encodeEmbeddedXml, classifyDmContentType, dmMediaTypeFor, type SyncMLMessage, type Item } from '../syncml/index.js';
 import { ServerSession, type DeviceCredentials, type PendingOperation, type ServerSessionEvent } from '../session/server-session.js';
 import type { Store, DeviceRecord, Operation, ResultItem, TreeNodeUpdate } from '../store/index.js';
 import { DecodeError } from '../errors.js';
@@ -65,8 +65,6 @@ interface LiveSession {
   operations: Map<string, Operation>;
 }
 
-const CONTENT_TYPES = { xml: 'application/vnd.syncml.dm+xml', wbxml: 'application/vnd.syncml.dm+wbxml' } as const;
-
 /** Serves DM sessions. */
 export class DmEndpoint {
   private readonly sessions = new Map<string, LiveSession>();
@@ -111,7 +109,7 @@ export class DmEndpoint {
     await this.persist(live);
     if (live.known) await store.appendMessage(live.id, { direction: 'out', encoding, bytes: out.bytes, decoded: encodeXml(out.message, { indent: 2 }) });
     if (live.engine.done) await this.close(live);
-    const res: DmResponse = { status: 200, body: out.bytes, contentType: CONTENT_TYPES[encoding] };
+    const res: DmResponse = { status: 200, body: out.bytes, contentType: dmMediaTypeFor(encoding) };
     if (out.hmacHeader) res.hmacHeader = out.hmacHeader;
     return res;
   }

@@ -27,7 +27,7 @@ import {
   parseHmacHeader, verifyHmacMac, verifyMd5Cred, constantTimeEqual, type RandomSource, AUTH_BASIC, AUTH_MD5, AUTH_MAC,
 } from '../security/index.js';
 import {
-  decodeMessage, MessageAssembler, LargeObjectReceiver, LargeObjectSender, encodedCommandSize, transferSize,
+  decodeMessage, dmMediaTypeFor, MessageAssembler, LargeObjectReceiver, LargeObjectSender, encodedCommandSize, transferSize,
   type AlertCommand, type Command, type Cred, type Item, type ResultsCommand, type StatusCommand, type SyncHdr, type SyncMLMessage,
 } from '../syncml/index.js';
 import { DecodeError, DmvisorError } from '../errors.js';
@@ -107,8 +107,6 @@ export interface ClientSessionOptions {
 }
 
 type State = 'idle' | 'open' | 'done';
-
-const CONTENT_TYPES = { xml: 'application/vnd.syncml.dm+xml', wbxml: 'application/vnd.syncml.dm+wbxml' } as const;
 
 /** Misuse of the engine by its driver (not a protocol error by the server). */
 export class ClientSessionStateError extends DmvisorError {
@@ -545,7 +543,7 @@ export class ClientSession {
     const bytes = assembler.build({ final });
     this.lastSentHadFinal = final;
     const message: SyncMLMessage = { version: '1.2', header, body: { commands: [...assembler.commands], final } };
-    const out: OutboundMessage = { url: this.url, message, bytes, contentType: CONTENT_TYPES[account.encoding] };
+    const out: OutboundMessage = { url: this.url, message, bytes, contentType: dmMediaTypeFor(account.encoding) };
     if (this.clientScheme === 'hmac') {
       const c = account.client;
       const mac = computeHmacMac({ username: c.name, password: c.secret }, this.clientNonce, bytes);

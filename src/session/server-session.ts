@@ -30,7 +30,7 @@ import {
   AUTH_BASIC, AUTH_MAC, AUTH_MD5, type Md5Secret, type RandomSource,
 } from '../security/index.js';
 import {
-  MessageAssembler, LargeObjectReceiver, LargeObjectSender,
+  MessageAssembler, LargeObjectReceiver, LargeObjectSender, dmMediaTypeFor,
   type AlertCommand, type Command, type Item, type Meta, type StatusCommand, type SyncHdr, type SyncMLMessage,
 } from '../syncml/index.js';
 import { DmvisorError } from '../errors.js';
@@ -106,8 +106,6 @@ export interface ServerSessionOptions {
   /** Failed authentication attempts before the session is closed. Default 3. */
   maxAuthAttempts?: number;
 }
-
-const CONTENT_TYPES = { xml: 'application/vnd.syncml.dm+xml', wbxml: 'application/vnd.syncml.dm+wbxml' } as const;
 
 interface SentCommand {
   operationId: string;
@@ -501,7 +499,7 @@ export class ServerSession {
     const isFinal = final && !objectInProgress;
     const bytes = assembler.build({ final: isFinal });
     const message: SyncMLMessage = { version: msg.version, header, body: { commands: [...assembler.commands], final: isFinal } };
-    const out: OutboundMessage = { url: this.options.respURI ?? '', message, bytes, contentType: CONTENT_TYPES[this.encoding] };
+    const out: OutboundMessage = { url: this.options.respURI ?? '', message, bytes, contentType: dmMediaTypeFor(this.encoding) };
     const d = this.options.device;
     if (d && this.authenticated && d.server.scheme === 'hmac') {
       const mac = computeHmacMac({ username: this.options.serverId, password: d.server.secret }, d.server.nonce, bytes);
