@@ -8,6 +8,7 @@
  *   --public-url URL  public URL of the DM endpoint, for RespURI (env DMVISOR_PUBLIC_URL)
  *   --api-token T     admin API token (env DMVISOR_API_TOKEN; otherwise generated once and stored)
  *   --tls-cert F --tls-key F   serve HTTPS
+ *   --trace all|errors|none     keep message bodies in session traces (env DMVISOR_TRACE; default all)
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -17,11 +18,11 @@ import type { CliIo } from './codec-command.js';
 import { UsageError } from './usage-error.js';
 
 export const SERVER_USAGE = `usage: dmvisor server [--port N] [--host ADDR] [--db URL] [--server-id ID] [--public-url URL]
-                      [--api-token TOKEN] [--tls-cert FILE --tls-key FILE]
+                      [--api-token TOKEN] [--tls-cert FILE --tls-key FILE] [--trace all|errors|none]
 
 Runs the DM server: the DM endpoint (POST /dm) and the admin API (/api, OpenAPI at /api/openapi.json)
 on one port, with SQLite under ./data by default. Environment: DMVISOR_PORT, DMVISOR_HOST, DMVISOR_DB,
-DMVISOR_SERVER_ID, DMVISOR_PUBLIC_URL, DMVISOR_API_TOKEN.
+DMVISOR_SERVER_ID, DMVISOR_PUBLIC_URL, DMVISOR_API_TOKEN, DMVISOR_TRACE.
 `;
 
 /** Run `dmvisor server …` until SIGINT/SIGTERM. */
@@ -31,6 +32,7 @@ export async function runServer(args: string[], io: CliIo, signals: { onStop(fn:
     options: {
       port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, 'server-id': { type: 'string' },
       'public-url': { type: 'string' }, 'api-token': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
+      trace: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -44,10 +46,12 @@ export async function runServer(args: string[], io: CliIo, signals: { onStop(fn:
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   const tls = values['tls-cert'] ? { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']!) } : undefined;
   const apiToken = values['api-token'] ?? env.DMVISOR_API_TOKEN;
+  const trace = values.trace ?? env.DMVISOR_TRACE ?? 'all';
+  if (trace !== 'all' && trace !== 'errors' && trace !== 'none') throw new UsageError('--trace must be all, errors or none');
   const publicUrl = values['public-url'] ?? env.DMVISOR_PUBLIC_URL;
   const server = await DmServer.start({
     db, port, host: values.host ?? env.DMVISOR_HOST ?? '127.0.0.1', serverId: values['server-id'] ?? env.DMVISOR_SERVER_ID ?? 'dmvisor',
-    ...(apiToken ? { apiToken } : {}), ...(publicUrl ? { publicUrl } : {}), ...(tls ? { tls } : {}),
+    ...(apiToken ? { apiToken } : {}), ...(publicUrl ? { publicUrl } : {}), ...(tls ? { tls } : {}), trace,
   });
   io.stdout(`dmvisor server listening on ${server.url}\n  DM endpoint  ${server.url}/dm\n  admin API    ${server.url}/api  (OpenAPI: ${server.url}/api/openapi.json)\n  store        ${db.replace(/:\/\/[^@/]*@/, '://***@')}\n`);
   if (server.generatedToken) io.stdout(`  API token    ${server.generatedToken}   (generated now and shown once; store it — set DMVISOR_API_TOKEN to choose your own)\n`);

@@ -47,6 +47,8 @@ export interface DmEndpointOptions {
   onSessionEnd?: (e: { devId: string; state: string; reason?: string; messages: number; ms: number }) => void;
   /** Told about failed authentication. */
   onAuthFailure?: (devId: string) => void;
+  /** Write the readable (decoded) form of each message into the trace. Default true; off when traces keep no bodies. */
+  traceDecoded?: boolean;
   /** Told when an operation reaches a final state in a session. */
   onOperationDone?: (e: { operationId: string; devId: string; state: string }) => void;
 }
@@ -103,11 +105,12 @@ export class DmEndpoint {
     live.lastActivity = Date.now();
     live.messages++;
     const store = this.options.store;
-    if (live.known) await store.appendMessage(live.id, { direction: 'in', encoding, bytes: req.body, decoded: encodeXml(msg, { indent: 2 }) });
+    const decoded = this.options.traceDecoded ?? true;
+    if (live.known) await store.appendMessage(live.id, { direction: 'in', encoding, bytes: req.body, ...(decoded ? { decoded: encodeXml(msg, { indent: 2 }) } : {}) });
 
     const out = live.engine.receive(msg, req.body, { encoding, ...(req.hmacHeader ? { hmacHeader: req.hmacHeader } : {}) });
     await this.persist(live);
-    if (live.known) await store.appendMessage(live.id, { direction: 'out', encoding, bytes: out.bytes, decoded: encodeXml(out.message, { indent: 2 }) });
+    if (live.known) await store.appendMessage(live.id, { direction: 'out', encoding, bytes: out.bytes, ...(decoded ? { decoded: encodeXml(out.message, { indent: 2 }) } : {}) });
     if (live.engine.done) await this.close(live);
     const res: DmResponse = { status: 200, body: out.bytes, contentType: dmMediaTypeFor(encoding) };
     if (out.hmacHeader) res.hmacHeader = out.hmacHeader;

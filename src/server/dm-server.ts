@@ -37,6 +37,10 @@ export interface DmServerOptions {
   logger?: Logger;
   /** An open session with no message for this long is dropped; its operations return to pending. Default 5 min. */
   sessionIdleMs?: number;
+  /** Session traces: message bodies kept for every session, only for failed ones, or none. Default `all`. */
+  trace?: 'all' | 'errors' | 'none';
+  /** Sessions per device whose trace is kept. Default 20. */
+  tracedSessionsPerDevice?: number;
 }
 
 const TOKEN_SETTING = 'api-token-sha256';
@@ -57,7 +61,10 @@ export class DmServer {
 
   /** Open the store, start listening. */
   static async start(options: DmServerOptions): Promise<DmServer> {
-    const store = await openStore(options.db);
+    const store = await openStore(options.db, {
+      ...(options.trace ? { traceBodies: options.trace } : {}),
+      ...(options.tracedSessionsPerDevice !== undefined ? { maxTracedSessionsPerDevice: options.tracedSessionsPerDevice } : {}),
+    });
     // Sessions left open by a previous process of this single node: their operations return to pending.
     await store.releaseStaleSessions(new Date());
     let tokenHash: Buffer;
@@ -149,7 +156,7 @@ export class DmServer {
     const port = (server.address() as AddressInfo).port;
     const base = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const endpoint = new DmEndpoint({
-      store, serverId, publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
+      store, serverId, traceDecoded: (options.trace ?? 'all') !== 'none', publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
       ...(options.sessionIdleMs !== undefined ? { sessionIdleMs: options.sessionIdleMs } : {}),
       onSessionEnd: (e) => {
         metrics.sessions.inc({ state: e.state });

@@ -309,3 +309,25 @@ test('HTTPS: the server with a configured certificate, the client trusting it th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--trace none: sessions are recorded without message bodies', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger, trace: 'none' });
+  try {
+    const devId = 'IMEI:358888888888888';
+    await api(server.url, 'POST', '/api/devices', { devId, clientAuth: { type: 'md5', name: 'u-IMEI358888888888888', secret: 'device-secret' } });
+    const c = await client(server.url, devId, 'DIGEST', 'xml');
+    assert.equal((await c.runSession()).state, 'completed');
+    await c.close();
+    const sessions = (await api(server.url, 'GET', `/api/devices/${encodeURIComponent(devId)}/sessions`)).json.sessions;
+    assert.equal(sessions[0].state, 'completed');
+    const trace = (await api(server.url, 'GET', `/api/sessions/${sessions[0].id}`)).json;
+    for (const m of trace.messages as { decoded?: string; bytes?: string }[]) {
+      assert.equal(m.decoded, undefined);
+      assert.equal(m.bytes, undefined);
+    }
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
