@@ -8,6 +8,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Store, Operation, DeviceRecord, CommandVerb, NewOperation, ClientAuthType, ServerAuthType } from '../store/index.js';
 import { DeviceExistsError, DeviceNotFoundError, OperationNotFoundError, InvalidTransitionError, StoreInputError } from '../store/index.js';
 import { OPENAPI } from './openapi.js';
+import { decodeMessage, encodeXml } from '../syncml/index.js';
+import { DecodeError } from '../errors.js';
 
 /** What the API needs from the server around it. */
 export interface AdminApiContext {
@@ -18,6 +20,20 @@ export interface AdminApiContext {
   notify(devId: string): Promise<{ sessionId: string; address: string }>;
   /** Largest JSON body accepted. */
   maxBodyBytes: number;
+}
+
+/**
+ * The readable form of a traced message, made when it is read (not on the
+ * session's hot path): indented XML of what was decoded from its bytes.
+ */
+function readableTrace(m: { bytes?: Uint8Array; encoding: string; truncated: boolean }): string | undefined {
+  if (!m.bytes || m.truncated || (m.encoding !== 'xml' && m.encoding !== 'wbxml')) return undefined;
+  try {
+    return encodeXml(decodeMessage(m.bytes, m.encoding), { indent: 2 });
+  } catch (e) {
+    if (e instanceof DecodeError) return undefined; // the trace entry's `error` says why
+    throw e;
+  }
 }
 
 class ApiError extends Error {
@@ -134,7 +150,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
       case 'GET sessions/{}': {
         const s = await store.getSession(parts[1]);
         if (!s) throw new ApiError(404, 'not_found', `no session ${JSON.stringify(parts[1])}`);
-        send(res, 200, { ...s, messages: s.messages.map((m) => ({ ...m, bytes: m.bytes ? Buffer.from(m.bytes).toString('base64') : undefined })) });
+        send(res, 200, { ...s, messages: s.messages.map((m) => ({ ...m, decoded: m.decoded ?? readableTrace(m), bytes: m.bytes ? Buffer.from(m.bytes).toString('base64') : undefined })) });
         return true;
       }
       default:

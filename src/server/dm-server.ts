@@ -156,7 +156,7 @@ export class DmServer {
     const port = (server.address() as AddressInfo).port;
     const base = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const endpoint = new DmEndpoint({
-      store, serverId, traceDecoded: (options.trace ?? 'all') !== 'none', publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
+      store, serverId, publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
       ...(options.sessionIdleMs !== undefined ? { sessionIdleMs: options.sessionIdleMs } : {}),
       onSessionEnd: (e) => {
         metrics.sessions.inc({ state: e.state });

@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import {
-  batches, fromBytes, likeEscape, ms, opt, parseStringRecord, toBytes, toDate, toDateReq, type StoreContext,
+  batches, fromBytes, likeEscape, ms, opt, parseStringRecord, toBytes, toDate, toDateReq, type StoreContext, inTransaction,
 } from './context.js';
 import { DeviceExistsError, DeviceNotFoundError, StoreInputError, isUniqueViolation } from './errors.js';
 import type { DevicesTable, StoreDatabase } from './schema.js';
@@ -219,7 +219,7 @@ export class DeviceRepository {
   /** Remove a device with its tree and operations; its sessions and alerts stay in the audit trail. */
   async deleteDevice(devId: string): Promise<boolean> {
     checkDevId(devId);
-    return this.ctx.db.transaction().execute(async (trx) => {
+    return inTransaction(this.ctx.db, async (trx) => {
       const row = await trx.selectFrom('devices').select('pk').where('dev_id', '=', devId).executeTakeFirst();
       if (!row) return false;
       const pk = Number(row.pk);
@@ -255,6 +255,10 @@ export class DeviceRepository {
     const set: Partial<Selectable<DevicesTable>> = { last_session_id: c.sessionId, last_seen_at: at, updated_at: at };
     if (c.devInfo !== undefined) set.dev_info = JSON.stringify(c.devInfo);
     if (c.devDetail !== undefined) set.dev_detail = JSON.stringify(c.devDetail);
+    if (c.clientNonce !== undefined) {
+      if (!(c.clientNonce instanceof Uint8Array)) throw new StoreInputError('checkIn.clientNonce must be a Uint8Array');
+      set.client_nonce = fromBytes(c.clientNonce);
+    }
     await this.updateOne(devId, set);
   }
 
@@ -274,7 +278,7 @@ export class DeviceRepository {
 
   async updateTree(devId: string, nodes: readonly TreeNodeUpdate[], at?: Date): Promise<void> {
     const t = ms(this.ctx, at);
-    await this.ctx.db.transaction().execute(async (trx) => {
+    await inTransaction(this.ctx.db, async (trx) => {
       const pk = await devicePk(trx, devId);
       await applyTreeUpdates(trx, pk, nodes, t);
     });

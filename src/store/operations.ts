@@ -28,7 +28,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import {
-  batches, decodeResults, encodeResults, fromBytes, ms, opt, toBytes, toDate, toDateReq, type StoreContext,
+  batches, decodeResults, encodeResults, fromBytes, ms, opt, toBytes, toDate, toDateReq, type StoreContext, inTransaction,
 } from './context.js';
 import { applyTreeUpdates, devicePk, normalizeUri } from './devices.js';
 import { InvalidTransitionError, OperationNotFoundError, StoreInputError } from './errors.js';
@@ -151,7 +151,7 @@ async function lockOperation(ctx: StoreContext, trx: Kysely<StoreDatabase>, id: 
   await trx.selectFrom('operations').select('pk').where('id', '=', id).forUpdate().execute();
 }
 
-async function loadOperation(db: Kysely<StoreDatabase>, id: string): Promise<Operation> {
+export async function loadOperation(db: Kysely<StoreDatabase>, id: string): Promise<Operation> {
   const [op] = await withCommands(db, [await loadRow(db, id)]);
   return op!;
 }
@@ -211,18 +211,28 @@ function treeUpdatesFor(c: CmdRow, r: CommandResult): TreeNodeUpdate[] {
 /**
  * Record one command's answer inside a transaction; with `finalizeAccepted`,
  * an `accepted` operation whose last 202 has now been answered becomes final.
- * Returns the operation after the change.
+ * Callers that need the operation afterwards load it themselves.
  */
 export async function recordResultIn(
   ctx: StoreContext, trx: Kysely<StoreDatabase>, opId: string, index: number, r: CommandResult, finalizeAccepted: boolean,
-): Promise<Operation> {
+): Promise<void> {
   if (!Number.isInteger(r?.status) || r.status < 100 || r.status > 999) throw new StoreInputError('status must be a 3-digit integer');
   const at = ms(ctx, r.at);
   await lockOperation(ctx, trx, opId);
-  const op = await loadRow(trx, opId);
+  if (typeof opId !== 'string') throw new StoreInputError('operation id must be a string');
+  // The command and what is needed of its operation, in one read.
+  const cmd = await trx.selectFrom('operation_commands')
+    .innerJoin('operations', 'operations.pk', 'operation_commands.op_pk')
+    .selectAll('operation_commands')
+    .select(['operations.state as op_state', 'operations.device_pk as op_device_pk'])
+    .where('operations.id', '=', opId).where('operation_commands.idx', '=', index)
+    .executeTakeFirst();
+  if (!cmd) {
+    await loadRow(trx, opId); // throws OperationNotFoundError when that is why
+    throw new StoreInputError(`operation ${opId} has no command #${index}`);
+  }
+  const op = { pk: cmd.op_pk, state: cmd.op_state, device_pk: cmd.op_device_pk };
   if (op.state === 'pending') throw new InvalidTransitionError(opId, op.state, 'a command result');
-  const cmd = await trx.selectFrom('operation_commands').selectAll().where('op_pk', '=', Number(op.pk)).where('idx', '=', index).executeTakeFirst();
-  if (!cmd) throw new StoreInputError(`operation ${opId} has no command #${index}`);
   await trx.updateTable('operation_commands')
     .set({ status: r.status, reason: r.reason ?? null, results: encodeResults(r.results), answered_at: at })
     .where('op_pk', '=', Number(op.pk)).where('idx', '=', index)
@@ -232,7 +242,7 @@ export async function recordResultIn(
     if (updates.length) await applyTreeUpdates(trx, Number(op.device_pk), updates, at);
   }
   if (finalizeAccepted && op.state === 'accepted') {
-    const [full] = await withCommands(trx, [op]);
+    const [full] = await withCommands(trx, [await loadRow(trx, opId)]);
     const o = outcome(full!.commands);
     if (o.state !== 'accepted') {
       await trx.updateTable('operations')
@@ -241,7 +251,6 @@ export async function recordResultIn(
         .execute();
     }
   }
-  return loadOperation(trx, opId);
 }
 
 /** Operation queue calls; see {@link Store}. */
@@ -263,7 +272,7 @@ export class OperationRepository {
     const now = ms(this.ctx);
     const expires = op.expiresAt === undefined ? null : ms(this.ctx, op.expiresAt);
     const id = newOperationId(this.ctx.options.random);
-    return this.ctx.db.transaction().execute(async (trx) => {
+    return inTransaction(this.ctx.db, async (trx) => {
       const dpk = await devicePk(trx, devId);
       const row = await trx.insertInto('operations')
         .values({
@@ -346,12 +355,17 @@ export class OperationRepository {
   /** The session put the command on the wire (with this Correlator, when it differs from the default). */
   async recordCommandSent(opId: string, index: number, s: { correlator?: string; at?: Date } = {}): Promise<void> {
     const at = ms(this.ctx, s.at);
-    const op = await loadRow(this.ctx.db, opId);
+    if (typeof opId !== 'string') throw new StoreInputError('operation id must be a string');
     const set: { sent_at: number; correlator?: string } = { sent_at: at };
     if (s.correlator !== undefined) set.correlator = s.correlator;
-    const r = await this.ctx.db.updateTable('operation_commands').set(set)
-      .where('op_pk', '=', Number(op.pk)).where('idx', '=', index).executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) throw new StoreInputError(`operation ${opId} has no command #${index}`);
+    const db = this.ctx.db;
+    const r = await db.updateTable('operation_commands').set(set)
+      .where('op_pk', '=', (eb) => eb.selectFrom('operations').select('pk').where('id', '=', opId))
+      .where('idx', '=', index).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) {
+      await loadRow(db, opId); // throws OperationNotFoundError when that is why
+      throw new StoreInputError(`operation ${opId} has no command #${index}`);
+    }
   }
 
   /**
@@ -360,7 +374,19 @@ export class OperationRepository {
    * whose last 202 is answered here becomes final.
    */
   async recordCommandResult(opId: string, index: number, r: CommandResult): Promise<Operation> {
-    return this.ctx.db.transaction().execute((trx) => recordResultIn(this.ctx, trx, opId, index, r, true));
+    return inTransaction(this.ctx.db, async (trx) => {
+      await recordResultIn(this.ctx, trx, opId, index, r, true);
+      return loadOperation(trx, opId);
+    });
+  }
+
+  /** Several answers in one transaction, without reading the operations back (a DM message's worth). */
+  async recordCommandResults(answers: readonly { opId: string; index: number; result: CommandResult }[]): Promise<void> {
+    if (!Array.isArray(answers)) throw new StoreInputError('answers must be an array');
+    if (answers.length === 0) return;
+    await inTransaction(this.ctx.db, async (trx) => {
+      for (const a of answers) await recordResultIn(this.ctx, trx, a?.opId, a?.index, a?.result, true);
+    });
   }
 
   /**
@@ -371,25 +397,29 @@ export class OperationRepository {
    */
   async completeOperation(opId: string, at?: Date): Promise<Operation> {
     const t = ms(this.ctx, at);
-    return this.ctx.db.transaction().execute(async (trx) => {
+    return inTransaction(this.ctx.db, async (trx) => {
       await lockOperation(this.ctx, trx, opId);
       const op = await loadOperation(trx, opId);
       if (FINAL.has(op.state)) return op;
       if (op.state === 'pending') throw new InvalidTransitionError(opId, op.state, 'completed');
       const o = outcome(op.commands);
       if (o.state === op.state) return op;
-      await trx.updateTable('operations')
+      const r = await trx.updateTable('operations')
         .set({ state: o.state, reason: o.reason ?? null, completed_at: o.state === 'accepted' ? null : t, updated_at: t })
         .where('id', '=', opId).where('state', 'in', ['sent', 'accepted'])
-        .execute();
-      return loadOperation(trx, opId);
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return loadOperation(trx, opId); // changed under us (another node)
+      const done: Operation = { ...op, state: o.state, updatedAt: new Date(t) };
+      if (o.reason !== undefined) done.reason = o.reason; else delete done.reason;
+      if (o.state === 'accepted') delete done.completedAt; else done.completedAt = new Date(t);
+      return done;
     });
   }
 
   /** `pending` or `sent` → `cancelled`; a cancelled operation is never sent again. Idempotent on a cancelled one. */
   async cancelOperation(opId: string, reason?: string, at?: Date): Promise<Operation> {
     const t = ms(this.ctx, at);
-    return this.ctx.db.transaction().execute(async (trx) => {
+    return inTransaction(this.ctx.db, async (trx) => {
       const r = await trx.updateTable('operations')
         .set({ state: 'cancelled', reason: reason ?? 'cancelled by operator', completed_at: t, updated_at: t })
         .where('id', '=', opId).where('state', 'in', ['pending', 'sent'])
@@ -407,7 +437,7 @@ export class OperationRepository {
    */
   async releaseSession(sessionId: string, at?: Date): Promise<string[]> {
     const t = ms(this.ctx, at);
-    return this.ctx.db.transaction().execute(async (trx) => {
+    return inTransaction(this.ctx.db, async (trx) => {
       const released = await trx.updateTable('operations')
         .set((eb) => ({
           state: 'pending',

@@ -16,7 +16,7 @@ import pg from 'pg';
 import { AlertRepository } from './alerts.js';
 import { resolveOptions, type StoreContext } from './context.js';
 import { DeviceRepository } from './devices.js';
-import { StoreClosedError, StoreConfigError, StoreError, StoreUnavailableError, toStoreError } from './errors.js';
+import { StoreClosedError, StoreConfigError, StoreInputError, StoreError, StoreUnavailableError, toStoreError } from './errors.js';
 import { migrate, type Dialect } from './migrations.js';
 import { OperationRepository } from './operations.js';
 import type { StoreDatabase } from './schema.js';
@@ -72,6 +72,8 @@ export interface Store {
   recordCommandSent(opId: string, index: number, s?: { correlator?: string; at?: Date }): Promise<void>;
   /** The device's answer to one command: status, human reason, Results (kept in the last-known tree too). */
   recordCommandResult(opId: string, index: number, r: CommandResult): Promise<Operation>;
+  /** Several answers (as {@link recordCommandResult}) in one transaction, without reading the operations back. */
+  recordCommandResults(answers: readonly { opId: string; index: number; result: CommandResult }[]): Promise<void>;
   /** Finish an operation: succeeded (all 2xx), failed (any other or none), accepted (a 202 awaits its Generic Alert). */
   completeOperation(opId: string, at?: Date): Promise<Operation>;
   /** Cancel a pending or sent operation: it is never sent again. {@link InvalidTransitionError} otherwise. */
@@ -89,6 +91,8 @@ export interface Store {
   startSession(s: NewSession): Promise<SessionRecord>;
   /** Add a message to the session's trace; returns its sequence number (from 1). */
   appendMessage(sessionId: string, m: TraceMessageInput): Promise<number>;
+  /** Add several messages (in order) to the session's trace; returns their sequence numbers. */
+  appendMessages(sessionId: string, m: readonly TraceMessageInput[]): Promise<number[]>;
   /**
    * End the session (idempotent), release the operations it still holds as
    * `sent` (see {@link releaseSession}) and apply trace retention to its device.
@@ -114,6 +118,16 @@ export interface Store {
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
   deleteSetting(key: string): Promise<boolean>;
+
+  /**
+   * Run `fn` as one unit of work: every call it makes on the store it is
+   * given commits together or not at all. A DM message's bookkeeping (trace,
+   * nonces, results, completions) is one transaction instead of a dozen.
+   * `fn` must only do store calls and computation (no network waits): on
+   * SQLite the connection is held until it returns. Nested calls join the
+   * outer transaction.
+   */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
 
   /** Close the database (pool or file). Further calls fail with {@link StoreClosedError}. */
   close(): Promise<void>;
@@ -171,6 +185,9 @@ class SqlStore implements Store {
   recordCommandResult(opId: string, index: number, r: CommandResult) {
     return this.run('recordCommandResult', () => this.operations.recordCommandResult(opId, index, r));
   }
+  recordCommandResults(answers: readonly { opId: string; index: number; result: CommandResult }[]) {
+    return this.run('recordCommandResults', () => this.operations.recordCommandResults(answers));
+  }
   completeOperation(opId: string, at?: Date) { return this.run('completeOperation', () => this.operations.completeOperation(opId, at)); }
   cancelOperation(opId: string, reason?: string, at?: Date) { return this.run('cancelOperation', () => this.operations.cancelOperation(opId, reason, at)); }
   releaseSession(sessionId: string, at?: Date) { return this.run('releaseSession', () => this.operations.releaseSession(sessionId, at)); }
@@ -190,6 +207,7 @@ class SqlStore implements Store {
       return { ...s, releasedOperations };
     });
   }
+  appendMessages(sessionId: string, m: readonly TraceMessageInput[]) { return this.run('appendMessages', () => this.sessions.appendMessages(sessionId, m)); }
   getSession(id: string) { return this.run('getSession', () => this.sessions.getSession(id)); }
   listSessions(devId: string, q?: { limit?: number }) { return this.run('listSessions', () => this.sessions.listSessions(devId, q)); }
   releaseStaleSessions(idleSince: Date, at?: Date) {
@@ -211,7 +229,14 @@ class SqlStore implements Store {
   setSetting(key: string, value: string) { return this.run('setSetting', () => this.settings.setSetting(key, value)); }
   deleteSetting(key: string) { return this.run('deleteSetting', () => this.settings.deleteSetting(key)); }
 
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreClosedError();
+    if (this.ctx.db.isTransaction) return fn(this);
+    return this.ctx.db.transaction().execute((trx) => fn(new SqlStore({ ...this.ctx, db: trx })));
+  }
+
   async close(): Promise<void> {
+    if (this.ctx.db.isTransaction) throw new StoreInputError('close() inside a transaction');
     if (this.closed) return;
     this.closed = true;
     await this.ctx.db.destroy();

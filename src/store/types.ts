@@ -106,6 +106,8 @@ export interface CheckIn {
   devDetail?: Record<string, string>;
   sessionId: string;
   at: Date;
+  /** The nonce issued to the device in this session (saves a separate {@link Store.setClientNonce}). */
+  clientNonce?: Uint8Array;
 }
 
 /** One node of a device's last-known tree. */
