@@ -110,6 +110,11 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
         };
         if (body.atomic !== undefined) op.atomic = bool(body, 'atomic');
         if (body.notify !== undefined) op.notify = bool(body, 'notify');
+        if (body.expiresInSeconds !== undefined) {
+          const s = body.expiresInSeconds;
+          if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > 366 * 86400) throw new ApiError(400, 'invalid', 'expiresInSeconds must be an integer from 1 to 31622400', 'expiresInSeconds');
+          op.expiresAt = new Date(Date.now() + s * 1000);
+        }
         const created = await store.createOperation(parts[1], op);
         let notified: { sessionId: string } | undefined;
         if (op.notify) {

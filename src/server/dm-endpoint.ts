@@ -30,6 +30,8 @@ export interface DmResponse {
   body: Uint8Array;
   contentType: string;
   hmacHeader?: string;
+  /** With a 503: when to try again. */
+  retryAfterSeconds?: number;
 }
 
 /** Options of the endpoint. */
@@ -47,6 +49,8 @@ export interface DmEndpointOptions {
   onSessionEnd?: (e: { devId: string; state: string; reason?: string; messages: number; ms: number }) => void;
   /** Told about failed authentication. */
   onAuthFailure?: (devId: string) => void;
+  /** New sessions are refused (503, retry later) while this many are open. Default 50,000. */
+  maxOpenSessions?: number;
   /** Told when an operation reaches a final state in a session. */
   onOperationDone?: (e: { operationId: string; devId: string; state: string }) => void;
 }
@@ -101,6 +105,8 @@ export class DmEndpoint {
     await this.reap();
     let live = req.token ? this.sessions.get(req.token) : undefined;
     if (live && (live.devId !== msg.header.source.locURI)) live = undefined;
+    // Shed new sessions before they cost a store transaction; sessions in progress always continue.
+    if (!live && this.sessions.size >= (this.options.maxOpenSessions ?? 50_000)) return { ...plain(503, 'too many sessions in progress; try again later'), retryAfterSeconds: 5 };
     const after: (() => void)[] = [];
     let opened: LiveSession | undefined;
     let out: ReturnType<ServerSession['receive']>;

@@ -41,6 +41,16 @@ export interface DmServerOptions {
   trace?: 'all' | 'errors' | 'none';
   /** Sessions per device whose trace is kept. Default 20. */
   tracedSessionsPerDevice?: number;
+  /**
+   * Overload shedding: DM messages handled at once on this node; beyond it a
+   * message is answered 503 with Retry-After at once, before it costs
+   * anything. Default 256.
+   */
+  maxConcurrentMessages?: number;
+  /** New DM sessions are answered 503 while this many are open. Default 50,000. */
+  maxOpenSessions?: number;
+  /** How often pending operations past their expiry become `expired`. Default 30 s; 0 turns the sweep off. */
+  operationSweepMs?: number;
 }
 
 const TOKEN_SETTING = 'api-token-sha256';
@@ -57,6 +67,7 @@ export class DmServer {
     readonly generatedToken: string | undefined,
     /** Prometheus metrics (also served at /metrics). */
     readonly metrics: ServerMetrics,
+    private readonly sweep: NodeJS.Timeout | undefined,
   ) {}
 
   /** Open the store, start listening. */
@@ -110,30 +121,47 @@ export class DmServer {
       await sendNotification(d.notifyAddress, pkg);
       return { sessionId: hex, address: d.notifyAddress };
     };
+    async function dmMessage(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > maxMessageBytes) { res.writeHead(413).end(); req.destroy(); return; }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const c of req) {
+        size += (c as Buffer).length;
+        if (size > maxMessageBytes) { res.writeHead(413).end(); req.destroy(); return; }
+        chunks.push(c as Buffer);
+      }
+      const hmac = req.headers[HMAC_HEADER_NAME];
+      const token = url.searchParams.get('s') ?? undefined;
+      const answer = await ref.endpoint!.handle({
+        body: new Uint8Array(Buffer.concat(chunks)), contentType: String(req.headers['content-type'] ?? ''),
+        ...(typeof hmac === 'string' ? { hmacHeader: hmac } : {}), ...(token ? { token } : {}),
+      });
+      metrics.messages.inc({ encoding: /wbxml/.test(String(req.headers['content-type'])) ? 'wbxml' : 'xml', status: String(answer.status) });
+      metrics.openSessions.set(ref.endpoint!.openSessions);
+      const headers: http.OutgoingHttpHeaders = { 'content-type': answer.contentType, 'content-length': answer.body.length };
+      if (answer.hmacHeader) headers[HMAC_HEADER_NAME] = answer.hmacHeader;
+      if (answer.retryAfterSeconds !== undefined) { headers['retry-after'] = String(answer.retryAfterSeconds); metrics.shed.inc(); }
+      res.writeHead(answer.status, headers).end(answer.body);
+    }
+    const maxConcurrent = options.maxConcurrentMessages ?? 256;
+    let inFlight = 0;
     async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname === dmPath) {
         if (req.method !== 'POST') { res.writeHead(405, { allow: 'POST' }).end(); return; }
-        const declared = Number(req.headers['content-length'] ?? 0);
-        if (declared > maxMessageBytes) { res.writeHead(413).end(); req.destroy(); return; }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const c of req) {
-          size += (c as Buffer).length;
-          if (size > maxMessageBytes) { res.writeHead(413).end(); req.destroy(); return; }
-          chunks.push(c as Buffer);
+        if (inFlight >= maxConcurrent) {
+          metrics.shed.inc();
+          res.writeHead(503, { 'retry-after': '1', 'content-type': 'text/plain', connection: 'close' }).end('overloaded; try again later\n');
+          req.destroy();
+          return;
         }
-        const hmac = req.headers[HMAC_HEADER_NAME];
-        const token = url.searchParams.get('s') ?? undefined;
-        const answer = await ref.endpoint!.handle({
-          body: new Uint8Array(Buffer.concat(chunks)), contentType: String(req.headers['content-type'] ?? ''),
-          ...(typeof hmac === 'string' ? { hmacHeader: hmac } : {}), ...(token ? { token } : {}),
-        });
-        metrics.messages.inc({ encoding: /wbxml/.test(String(req.headers['content-type'])) ? 'wbxml' : 'xml', status: String(answer.status) });
-        metrics.openSessions.set(ref.endpoint!.openSessions);
-        const headers: http.OutgoingHttpHeaders = { 'content-type': answer.contentType, 'content-length': answer.body.length };
-        if (answer.hmacHeader) headers[HMAC_HEADER_NAME] = answer.hmacHeader;
-        res.writeHead(answer.status, headers).end(answer.body);
+        inFlight++;
+        try {
+          await dmMessage(req, res, url);
+        } finally {
+          inFlight--;
+        }
         return;
       }
       if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024 })) return;
@@ -156,7 +184,7 @@ export class DmServer {
     const port = (server.address() as AddressInfo).port;
     const base = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const endpoint = new DmEndpoint({
-      store, serverId, publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
+      store, serverId, ...(options.maxOpenSessions !== undefined ? { maxOpenSessions: options.maxOpenSessions } : {}), publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
       ...(options.sessionIdleMs !== undefined ? { sessionIdleMs: options.sessionIdleMs } : {}),
       onSessionEnd: (e) => {
         metrics.sessions.inc({ state: e.state });
@@ -173,12 +201,28 @@ export class DmServer {
       },
     });
     ref.endpoint = endpoint;
+    const sweepMs = options.operationSweepMs ?? 30_000;
+    let sweeping = false;
+    const sweep = sweepMs > 0
+      ? setInterval(() => {
+        if (sweeping) return;
+        sweeping = true;
+        store.expireOperations().then((ids) => {
+          for (const id of ids) {
+            metrics.operations.inc({ state: 'expired' });
+            log.info({ event: 'operation-done', operationId: id, state: 'expired' }, 'operation expired');
+          }
+        }, (e: unknown) => log.error({ event: 'sweep-failed', err: e instanceof Error ? e.message : String(e) }, 'operation expiry sweep failed'))
+          .finally(() => { sweeping = false; });
+      }, sweepMs).unref()
+      : undefined;
     log.info({ event: 'listening', url: base, dmPath }, 'dmvisor server listening');
-    return new DmServer(store, endpoint, server, base, generated, metrics);
+    return new DmServer(store, endpoint, server, base, generated, metrics, sweep);
   }
 
   /** Stop accepting, end open sessions (their operations return to pending), close the store. */
   async stop(): Promise<void> {
+    if (this.sweep) clearInterval(this.sweep);
     await new Promise<void>((resolve) => { this.server.close(() => resolve()); this.server.closeIdleConnections(); });
     await this.endpoint.closeAll();
     await this.store.close();
