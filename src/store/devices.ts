@@ -133,10 +133,11 @@ export async function applyTreeUpdates(db: Kysely<StoreDatabase>, pk: number, up
           const n = u as { uri: string; value?: string; format?: string; type?: string };
           return { device_pk: pk, uri: n.uri, value: n.value ?? null, format: n.format ?? null, type: n.type ?? null, updated_at: at };
         }))
+        // What an update does not say is kept: a Get ?list=Struct names nodes without their values.
         .onConflict((oc) => oc.columns(['device_pk', 'uri']).doUpdateSet((eb) => ({
-          value: eb.ref('excluded.value'),
-          format: eb.ref('excluded.format'),
-          type: eb.ref('excluded.type'),
+          value: eb.fn.coalesce(eb.ref('excluded.value'), eb.ref('device_tree.value')),
+          format: eb.fn.coalesce(eb.ref('excluded.format'), eb.ref('device_tree.format')),
+          type: eb.fn.coalesce(eb.ref('excluded.type'), eb.ref('device_tree.type')),
           updated_at: eb.ref('excluded.updated_at'),
         })))
         .execute();
