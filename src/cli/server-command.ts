@@ -22,13 +22,14 @@ import { ConfigError } from '../client/config-error.js';
 import { parseServerConfig, type ServerConfigFile } from '../server/server-config.js';
 
 export const SERVER_USAGE = `usage: dmvisor server [--config FILE] [--port N] [--host ADDR] [--db URL] [--server-id ID] [--public-url URL]
-                      [--api-token TOKEN] [--tls-cert FILE --tls-key FILE] [--trace all|errors|none]
+                      [--api-token TOKEN] [--tls-cert FILE --tls-key FILE] [--trace all|errors|none] [--cluster]
 
 Runs the DM server: the DM endpoint (POST /dm) and the admin API (/api, OpenAPI at /api/openapi.json)
 on one port, with SQLite under ./data by default. Settings come from the command line, else the
 environment (DMVISOR_PORT, DMVISOR_HOST, DMVISOR_DB, DMVISOR_SERVER_ID, DMVISOR_PUBLIC_URL,
 DMVISOR_API_TOKEN, DMVISOR_TRACE, DMVISOR_CONFIG), else the --config JSON file (docs/server.md lists
 its fields: also overload limits, session idle time, operation expiry sweep, log level), else defaults.
+--cluster (DMVISOR_CLUSTER=1): one of several nodes on one PostgreSQL database behind a load balancer.
 `;
 
 /** Run `dmvisor server …` until SIGINT/SIGTERM. */
@@ -39,7 +40,7 @@ export async function runServer(args: string[], io: CliIo, signals: { onStop(fn:
       config: { type: 'string' },
       port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, 'server-id': { type: 'string' },
       'public-url': { type: 'string' }, 'api-token': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
-      trace: { type: 'string' },
+      trace: { type: 'string' }, cluster: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,6 +62,8 @@ export async function runServer(args: string[], io: CliIo, signals: { onStop(fn:
   const trace = values.trace ?? env.DMVISOR_TRACE ?? file.trace ?? 'all';
   if (trace !== 'all' && trace !== 'errors' && trace !== 'none') throw new UsageError('--trace must be all, errors or none');
   const publicUrl = values['public-url'] ?? env.DMVISOR_PUBLIC_URL ?? file.publicUrl;
+  const cluster = values.cluster ?? (env.DMVISOR_CLUSTER !== undefined ? env.DMVISOR_CLUSTER === '1' || env.DMVISOR_CLUSTER === 'true' : file.cluster ?? false);
+  if (cluster && !/^postgres(ql)?:\/\//i.test(db)) throw new UsageError('--cluster needs a shared PostgreSQL database (--db postgres://…)');
   const server = await DmServer.start({
     db, port, host: values.host ?? env.DMVISOR_HOST ?? file.host ?? '127.0.0.1', serverId: values['server-id'] ?? env.DMVISOR_SERVER_ID ?? file.serverId ?? 'dmvisor',
     ...(apiToken ? { apiToken } : {}), ...(publicUrl ? { publicUrl } : {}), ...(tls ? { tls } : {}), trace,
@@ -71,6 +74,7 @@ export async function runServer(args: string[], io: CliIo, signals: { onStop(fn:
     ...(file.maxOpenSessions !== undefined ? { maxOpenSessions: file.maxOpenSessions } : {}),
     ...(file.operationSweepSeconds !== undefined ? { operationSweepMs: file.operationSweepSeconds * 1000 } : {}),
     ...(file.logLevel !== undefined ? { logger: pino({ base: { service: 'dmvisor' }, level: file.logLevel }) } : {}),
+    cluster,
   });
   io.stdout(`dmvisor server listening on ${server.url}\n  DM endpoint  ${server.url}/dm\n  admin API    ${server.url}/api  (OpenAPI: ${server.url}/api/openapi.json)\n  store        ${db.replace(/:\/\/[^@/]*@/, '://***@')}\n`);
   if (server.generatedToken) io.stdout(`  API token    ${server.generatedToken}   (generated now and shown once; store it — set DMVISOR_API_TOKEN to choose your own)\n`);

@@ -9,11 +9,12 @@
  * session did not finish goes back to pending when it ends — a retry is
  * counted in the operation's `attempts`, never silent.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { decodeMessage, encodeEmbeddedXml, classifyDmContentType, dmMediaTypeFor, type SyncMLMessage, type Item } from '../syncml/index.js';
 import { ServerSession, type DeviceCredentials, type PendingOperation, type ServerSessionEvent } from '../session/server-session.js';
 import type { Store, DeviceRecord, Operation, ResultItem, TreeNodeUpdate, CheckIn, CommandResult } from '../store/index.js';
 import { DecodeError } from '../errors.js';
+import { decodeSessionState, encodeSessionState, type StoredSessionState } from './session-state.js';
 
 /** One HTTP exchange as the endpoint sees it. */
 export interface DmRequest {
@@ -49,8 +50,15 @@ export interface DmEndpointOptions {
   onSessionEnd?: (e: { devId: string; state: string; reason?: string; messages: number; ms: number }) => void;
   /** Told about failed authentication. */
   onAuthFailure?: (devId: string) => void;
-  /** New sessions are refused (503, retry later) while this many are open. Default 50,000. */
+  /** New sessions are refused (503, retry later) while this many are open on this node. Default 50,000. */
   maxOpenSessions?: number;
+  /**
+   * Cluster mode: keep each open session's state in the store after every
+   * message, so that any node sharing the database can take the next one
+   * (the RespURI is then valid on every node). Off: sessions live in this
+   * process's memory (one node).
+   */
+  sharedSessions?: boolean;
   /** Told when an operation reaches a final state in a session. */
   onOperationDone?: (e: { operationId: string; devId: string; state: string }) => void;
 }
@@ -66,9 +74,20 @@ interface LiveSession {
   messages: number;
   /** Commands answered per operation id. */
   answered: Map<string, Set<number>>;
-  operations: Map<string, Operation>;
+  /** The session's unfinished operations: id → the verb of each command. */
+  operations: Map<string, string[]>;
   /** DevInfo as stored before this session. */
   devInfo?: Record<string, string>;
+  /** The last message handled and our answer: a client that lost the answer and sends the same message again gets it again. */
+  last?: LastExchange;
+}
+
+interface LastExchange {
+  msgID: string;
+  /** SHA-256 of the client's message, base64. */
+  digest: string;
+  reply: Uint8Array;
+  hmacHeader?: string;
 }
 
 /** Serves DM sessions. */
@@ -103,7 +122,8 @@ export class DmEndpoint {
       throw e;
     }
     await this.reap();
-    let live = req.token ? this.sessions.get(req.token) : undefined;
+    const shared = this.options.sharedSessions === true;
+    let live = req.token && !shared ? this.sessions.get(req.token) : undefined;
     if (live && (live.devId !== msg.header.source.locURI)) live = undefined;
     // Shed new sessions before they cost a store transaction; sessions in progress always continue.
     if (!live && this.sessions.size >= (this.options.maxOpenSessions ?? 50_000)) return { ...plain(503, 'too many sessions in progress; try again later'), retryAfterSeconds: 5 };
@@ -113,13 +133,21 @@ export class DmEndpoint {
     try {
       // One transaction per message: the trace, the engine's events and the session's end commit together.
       out = await this.options.store.transaction(async (tx) => {
+        if (!live && shared && req.token) live = await this.restore(tx, req.token, msg);
+        const digest = createHash('sha256').update(req.body).digest('base64');
+        if (live?.last && live.last.msgID === msg.header.msgID && live.last.digest === digest) {
+          // A retransmission (the answer was lost on the way): the same answer again, nothing processed twice.
+          return { bytes: live.last.reply, ...(live.last.hmacHeader ? { hmacHeader: live.last.hmacHeader } : {}) } as ReturnType<ServerSession['receive']>;
+        }
         if (!live) live = opened = await this.open(tx, msg);
         live.lastActivity = Date.now();
         live.messages++;
         const reply = live.engine.receive(msg, req.body, { encoding, ...(req.hmacHeader ? { hmacHeader: req.hmacHeader } : {}) });
         await this.persist(tx, live, after);
         if (live.known) await tx.appendMessages(live.id, [{ direction: 'in', encoding, bytes: req.body }, { direction: 'out', encoding, bytes: reply.bytes }]);
+        live.last = { msgID: msg.header.msgID, digest, reply: reply.bytes, ...(reply.hmacHeader ? { hmacHeader: reply.hmacHeader } : {}) };
         if (live.engine.done) await this.close(tx, live, after);
+        else if (shared && live.known) await tx.saveSessionState(live.id, { token: live.token, state: encodeSessionState(stateOf(live)) });
         return reply;
       });
     } catch (e) {
@@ -127,7 +155,7 @@ export class DmEndpoint {
       if (live && !opened) this.sessions.delete(live.token);
       throw e;
     }
-    if (opened && !opened.engine.done) this.sessions.set(opened.token, opened);
+    if (opened && !opened.engine.done && !shared) this.sessions.set(opened.token, opened);
     for (const f of after) f();
     const res: DmResponse = { status: 200, body: out.bytes, contentType: dmMediaTypeFor(encoding) };
     if (out.hmacHeader) res.hmacHeader = out.hmacHeader;
@@ -154,8 +182,25 @@ export class DmEndpoint {
     });
     return {
       id, token, engine, devId, known: device !== undefined, startedAt: Date.now(), lastActivity: Date.now(), messages: 0,
-      answered: new Map(), operations: new Map(operations.map((o) => [o.id, o])),
+      answered: new Map(), operations: new Map(operations.map((o) => [o.id, o.commands.map((c) => c.verb)])),
       ...(device?.devInfo ? { devInfo: device.devInfo } : {}),
+    };
+  }
+
+  /** Cluster mode: the session another node (or this one) left in the store under `token`. */
+  private async restore(tx: Store, token: string, msg: SyncMLMessage): Promise<LiveSession | undefined> {
+    const row = await tx.loadSessionState(token);
+    if (!row || row.devId !== msg.header.source.locURI) return undefined;
+    const device = await tx.getDevice(row.devId);
+    if (!device) return undefined;
+    const s = decodeSessionState(row.state);
+    const engine = ServerSession.fromSnapshot({
+      serverUri: this.options.publicUrl, serverId: this.options.serverId, device: credentialsOf(device), respURI: `${this.options.publicUrl}?s=${token}`,
+    }, s.engine);
+    return {
+      id: row.sessionId, token, engine, devId: row.devId, known: true, startedAt: s.startedAt, lastActivity: Date.now(), messages: s.messages,
+      answered: new Map(s.answered.map(([id, idx]) => [id, new Set(idx)])), operations: new Map(s.operations),
+      ...(s.devInfo ? { devInfo: s.devInfo } : {}), ...(s.last ? { last: s.last } : {}),
     };
   }
 
@@ -185,9 +230,8 @@ export class DmEndpoint {
           break;
         }
         case 'command-sent': {
-          const op = live.operations.get(e.operationId);
-          const cmd = op?.commands[e.index];
-          await tx.recordCommandSent(e.operationId, e.index, cmd?.verb === 'Exec' ? { correlator: `${e.operationId}.${e.index}` } : {});
+          const verb = live.operations.get(e.operationId)?.[e.index];
+          await tx.recordCommandSent(e.operationId, e.index, verb === 'Exec' ? { correlator: `${e.operationId}.${e.index}` } : {});
           break;
         }
         case 'command-result': {
@@ -226,8 +270,8 @@ export class DmEndpoint {
     if (tree.length) await tx.updateTree(live.devId, tree);
     // An operation whose every command is answered is complete.
     for (const [opId, set] of live.answered) {
-      const op = live.operations.get(opId);
-      if (op && set.size === op.commands.length) {
+      const verbs = live.operations.get(opId);
+      if (verbs && set.size === verbs.length) {
         const done = await tx.completeOperation(opId);
         after.push(() => this.options.onOperationDone?.({ operationId: opId, devId: live.devId, state: done.state }));
         live.answered.delete(opId);
@@ -264,6 +308,14 @@ export class DmEndpoint {
       if (live.known) await this.options.store.endSession(live.id, { state: 'failed', reason: 'server shutting down' });
     }
   }
+}
+
+function stateOf(live: LiveSession): StoredSessionState {
+  return {
+    v: 1, engine: live.engine.snapshot(), startedAt: live.startedAt, messages: live.messages,
+    answered: [...live.answered].map(([id, set]) => [id, [...set]]), operations: [...live.operations],
+    ...(live.devInfo ? { devInfo: live.devInfo } : {}), ...(live.last ? { last: live.last } : {}),
+  };
 }
 
 function sameRecord(a: Record<string, string> | undefined, b: Record<string, string>): boolean {

@@ -49,8 +49,16 @@ export interface DmServerOptions {
   maxConcurrentMessages?: number;
   /** New DM sessions are answered 503 while this many are open. Default 50,000. */
   maxOpenSessions?: number;
-  /** How often pending operations past their expiry become `expired`. Default 30 s; 0 turns the sweep off. */
+  /** How often pending operations past their expiry become `expired` (and, in cluster mode, idle sessions are released). Default 30 s; 0 turns the sweep off. */
   operationSweepMs?: number;
+  /**
+   * Cluster mode: several nodes on one PostgreSQL database behind a load
+   * balancer (`publicUrl` is the balancer's). Session state lives in the
+   * database after every message, so any node serves any message of any
+   * session; a starting node leaves other nodes' open sessions alone; idle
+   * sessions are released by every node's sweep.
+   */
+  cluster?: boolean;
 }
 
 const TOKEN_SETTING = 'api-token-sha256';
@@ -77,7 +85,8 @@ export class DmServer {
       ...(options.tracedSessionsPerDevice !== undefined ? { maxTracedSessionsPerDevice: options.tracedSessionsPerDevice } : {}),
     });
     // Sessions left open by a previous process of this single node: their operations return to pending.
-    await store.releaseStaleSessions(new Date());
+    // Not in a cluster: the open sessions may be other nodes' sessions in progress (the sweep releases idle ones).
+    if (!options.cluster) await store.releaseStaleSessions(new Date());
     let tokenHash: Buffer;
     let generated: string | undefined;
     if (options.apiToken) {
@@ -166,6 +175,12 @@ export class DmServer {
       }
       if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024 })) return;
       if (url.pathname === '/healthz') { res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'); return; }
+      if (url.pathname === '/readyz') {
+        // Ready = the database answers: a load balancer stops sending work to a node that lost it.
+        const ready = await store.getSetting(TOKEN_SETTING).then(() => true, () => false);
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'database unreachable\n');
+        return;
+      }
       if (url.pathname === '/metrics' && req.method === 'GET') {
         const m = await metrics.text();
         res.writeHead(200, { 'content-type': m.contentType }).end(m.body);
@@ -184,7 +199,7 @@ export class DmServer {
     const port = (server.address() as AddressInfo).port;
     const base = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const endpoint = new DmEndpoint({
-      store, serverId, ...(options.maxOpenSessions !== undefined ? { maxOpenSessions: options.maxOpenSessions } : {}), publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
+      store, serverId, sharedSessions: options.cluster === true, ...(options.maxOpenSessions !== undefined ? { maxOpenSessions: options.maxOpenSessions } : {}), publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
       ...(options.sessionIdleMs !== undefined ? { sessionIdleMs: options.sessionIdleMs } : {}),
       onSessionEnd: (e) => {
         metrics.sessions.inc({ state: e.state });
@@ -207,11 +222,13 @@ export class DmServer {
       ? setInterval(() => {
         if (sweeping) return;
         sweeping = true;
-        store.expireOperations().then((ids) => {
+        const idleSince = new Date(Date.now() - (options.sessionIdleMs ?? 300_000));
+        Promise.all([store.expireOperations(), options.cluster ? store.releaseStaleSessions(idleSince) : []]).then(([ids, released]) => {
           for (const id of ids) {
             metrics.operations.inc({ state: 'expired' });
             log.info({ event: 'operation-done', operationId: id, state: 'expired' }, 'operation expired');
           }
+          for (const r of released) log.info({ event: 'session-released', sessionId: r.sessionId, operations: r.releasedOperations }, 'idle session released');
         }, (e: unknown) => log.error({ event: 'sweep-failed', err: e instanceof Error ? e.message : String(e) }, 'operation expiry sweep failed'))
           .finally(() => { sweeping = false; });
       }, sweepMs).unref()

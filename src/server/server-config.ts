@@ -34,10 +34,12 @@ export interface ServerConfigFile {
   maxOpenSessions?: number;
   operationSweepSeconds?: number;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Cluster mode (several nodes on one PostgreSQL): see DmServerOptions.cluster. */
+  cluster?: boolean;
 }
 
 const FIELDS = ['port', 'host', 'db', 'serverId', 'publicUrl', 'apiToken', 'tls', 'trace', 'tracedSessionsPerDevice', 'sessionIdleSeconds',
-  'maxMessageBytes', 'maxConcurrentMessages', 'maxOpenSessions', 'operationSweepSeconds', 'logLevel', '$schema', 'comment'];
+  'maxMessageBytes', 'maxConcurrentMessages', 'maxOpenSessions', 'operationSweepSeconds', 'logLevel', 'cluster', '$schema', 'comment'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Validate a parsed JSON server config; `file` names it in errors. */
@@ -71,5 +73,6 @@ export function parseServerConfig(raw: unknown, file: string): ServerConfigFile 
   if (root.maxOpenSessions !== undefined) out.maxOpenSessions = v.integer(root.maxOpenSessions, 'maxOpenSessions', 1, 10_000_000);
   if (root.operationSweepSeconds !== undefined) out.operationSweepSeconds = v.integer(root.operationSweepSeconds, 'operationSweepSeconds', 0, 86_400);
   if (root.logLevel !== undefined) out.logLevel = v.oneOf(root.logLevel, 'logLevel', LOG_LEVELS);
+  if (root.cluster !== undefined) out.cluster = v.boolean(root.cluster, 'cluster');
   return out;
 }

@@ -195,10 +195,21 @@ const v1: Migration = {
       .execute();
   },
 };
+/** Cluster mode: an open session's state and RespURI token, so any node can take its next message. */
+const v3: Migration = {
+  version: 3,
+  name: 'sessions.resp_token, sessions.state_json',
+  async up(kdb) {
+    const db = kdb as AnyDb;
+    await db.schema.alterTable('sessions').addColumn('resp_token', 'text').execute();
+    await db.schema.alterTable('sessions').addColumn('state_json', 'text').execute();
+    await db.schema.createIndex('sessions_resp_token').unique().on('sessions').column('resp_token').execute();
+  },
+};
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [v1];
+export const MIGRATIONS: readonly Migration[] = [v1, v3];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

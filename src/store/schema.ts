@@ -96,6 +96,10 @@ export interface SessionsTable {
   message_count: number;
   has_error: number;
   traced: number;
+  /** Cluster mode: the RespURI token of an open session (NULL once it ends). */
+  resp_token: string | null;
+  /** Cluster mode: the open session's state (src/server/session-state.ts), NULL once it ends. */
+  state_json: string | null;
 }
 
 export interface MessagesTable {

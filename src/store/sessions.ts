@@ -134,13 +134,36 @@ export class SessionRepository {
     });
   }
 
+  /** Cluster mode: keep an open session's state and RespURI token for whichever node gets its next message. */
+  async saveSessionState(sessionId: string, s: { token: string; state: string }): Promise<void> {
+    if (typeof s?.token !== 'string' || s.token === '' || typeof s.state !== 'string') throw new StoreInputError('session state needs a token and a state text');
+    const r = await this.ctx.db.updateTable('sessions').set({ resp_token: s.token, state_json: s.state })
+      .where('id', '=', sessionId).where('state', '=', 'open').executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw new SessionNotFoundError(sessionId);
+  }
+
+  /**
+   * Cluster mode: the open session with this RespURI token and its state;
+   * on PostgreSQL the row stays locked until the caller's transaction ends,
+   * so two nodes never run the same session's messages at once.
+   */
+  async loadSessionState(token: string): Promise<{ sessionId: string; devId: string; state: string } | undefined> {
+    if (typeof token !== 'string' || token === '') return undefined;
+    let q = this.ctx.db.selectFrom('sessions').select(['id', 'dev_id', 'state_json'])
+      .where('resp_token', '=', token).where('state', '=', 'open');
+    if (this.ctx.dialect === 'postgres') q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    if (!row || row.state_json === null) return undefined;
+    return { sessionId: row.id, devId: row.dev_id, state: row.state_json };
+  }
+
   /** Close a session (idempotent once ended) and apply retention to its device's trail. */
   async endSession(sessionId: string, end: SessionEnd): Promise<SessionRecord> {
     if (!['completed', 'aborted', 'failed'].includes(end?.state)) throw new StoreInputError('end state must be completed, aborted or failed');
     const at = ms(this.ctx, end.at);
     return inTransaction(this.ctx.db, async (trx) => {
       const row = await trx.updateTable('sessions')
-        .set({ state: end.state, reason: end.reason ?? null, ended_at: at, last_activity_at: at })
+        .set({ state: end.state, reason: end.reason ?? null, ended_at: at, last_activity_at: at, resp_token: null, state_json: null })
         .where('id', '=', sessionId).where('state', '=', 'open')
         .returningAll()
         .executeTakeFirst();

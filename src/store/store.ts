@@ -98,6 +98,10 @@ export interface Store {
    * `sent` (see {@link releaseSession}) and apply trace retention to its device.
    */
   endSession(sessionId: string, end: SessionEnd): Promise<SessionRecord & { releasedOperations: string[] }>;
+  /** Cluster mode: keep an open session's state and RespURI token (cleared when it ends). */
+  saveSessionState(sessionId: string, s: { token: string; state: string }): Promise<void>;
+  /** Cluster mode: the open session with this RespURI token (row-locked for the transaction on PostgreSQL). */
+  loadSessionState(token: string): Promise<{ sessionId: string; devId: string; state: string } | undefined>;
   /** The session with its messages, or undefined. */
   getSession(id: string): Promise<SessionWithMessages | undefined>;
   /** A device's sessions, newest first. */
@@ -208,6 +212,8 @@ class SqlStore implements Store {
     });
   }
   appendMessages(sessionId: string, m: readonly TraceMessageInput[]) { return this.run('appendMessages', () => this.sessions.appendMessages(sessionId, m)); }
+  saveSessionState(sessionId: string, s: { token: string; state: string }) { return this.run('saveSessionState', () => this.sessions.saveSessionState(sessionId, s)); }
+  loadSessionState(token: string) { return this.run('loadSessionState', () => this.sessions.loadSessionState(token)); }
   getSession(id: string) { return this.run('getSession', () => this.sessions.getSession(id)); }
   listSessions(devId: string, q?: { limit?: number }) { return this.run('listSessions', () => this.sessions.listSessions(devId, q)); }
   releaseStaleSessions(idleSince: Date, at?: Date) {
