@@ -75,6 +75,7 @@ export async function runServer(args: string[], io: CliIo, signals: { onStop(fn:
     ...(file.operationSweepSeconds !== undefined ? { operationSweepMs: file.operationSweepSeconds * 1000 } : {}),
     ...(file.logLevel !== undefined ? { logger: pino({ base: { service: 'dmvisor' }, level: file.logLevel }) } : {}),
     cluster,
+    ...(file.authLimits ? { authLimits: file.authLimits } : {}),
   });
   io.stdout(`dmvisor server listening on ${server.url}\n  DM endpoint  ${server.url}/dm\n  admin API    ${server.url}/api  (OpenAPI: ${server.url}/api/openapi.json)\n  store        ${db.replace(/:\/\/[^@/]*@/, '://***@')}\n`);
   if (server.generatedToken) io.stdout(`  API token    ${server.generatedToken}   (generated now and shown once; store it — set DMVISOR_API_TOKEN to choose your own)\n`);

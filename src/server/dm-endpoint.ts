@@ -14,6 +14,7 @@ import { decodeMessage, encodeEmbeddedXml, classifyDmContentType, dmMediaTypeFor
 import { ServerSession, type DeviceCredentials, type PendingOperation, type ServerSessionEvent } from '../session/server-session.js';
 import type { Store, DeviceRecord, Operation, ResultItem, TreeNodeUpdate, CheckIn, CommandResult } from '../store/index.js';
 import { DecodeError } from '../errors.js';
+import { AuthFailureLimiter, type AuthFailureLimits } from './auth-failure-limiter.js';
 import { decodeSessionState, encodeSessionState, type StoredSessionState } from './session-state.js';
 
 /** One HTTP exchange as the endpoint sees it. */
@@ -23,6 +24,8 @@ export interface DmRequest {
   hmacHeader?: string;
   /** The session token from the RespURI, if the client used it. */
   token?: string;
+  /** The client's network address (for rate limits on failed authentication). */
+  remoteAddress?: string;
 }
 
 /** The answer. */
@@ -59,6 +62,10 @@ export interface DmEndpointOptions {
    * process's memory (one node).
    */
   sharedSessions?: boolean;
+  /** Rate limits on failed authentication; default {@link DEFAULT_AUTH_LIMITS}. */
+  authLimits?: Partial<AuthFailureLimits>;
+  /** Told when a new session is refused by the rate limit. */
+  onRateLimited?: (e: { devId: string; remoteAddress: string }) => void;
   /** Told when an operation reaches a final state in a session. */
   onOperationDone?: (e: { operationId: string; devId: string; state: string }) => void;
 }
@@ -93,8 +100,11 @@ interface LastExchange {
 /** Serves DM sessions. */
 export class DmEndpoint {
   private readonly sessions = new Map<string, LiveSession>();
+  private readonly limiter: AuthFailureLimiter;
 
-  constructor(private readonly options: DmEndpointOptions) {}
+  constructor(private readonly options: DmEndpointOptions) {
+    this.limiter = new AuthFailureLimiter(options.authLimits);
+  }
 
   /** Number of sessions in progress. */
   get openSessions(): number {
@@ -125,6 +135,14 @@ export class DmEndpoint {
     const shared = this.options.sharedSessions === true;
     let live = req.token && !shared ? this.sessions.get(req.token) : undefined;
     if (live && (live.devId !== msg.header.source.locURI)) live = undefined;
+    const source = req.remoteAddress ?? '';
+    if (!live && !(shared && req.token)) {
+      const wait = this.limiter.retryAfter(source, msg.header.source.locURI);
+      if (wait > 0) {
+        this.options.onRateLimited?.({ devId: msg.header.source.locURI, remoteAddress: source });
+        return { ...plain(429, 'too many failed authentications; try again later'), retryAfterSeconds: wait };
+      }
+    }
     // Shed new sessions before they cost a store transaction; sessions in progress always continue.
     if (!live && this.sessions.size >= (this.options.maxOpenSessions ?? 50_000)) return { ...plain(503, 'too many sessions in progress; try again later'), retryAfterSeconds: 5 };
     const after: (() => void)[] = [];
@@ -156,6 +174,8 @@ export class DmEndpoint {
       throw e;
     }
     if (opened && !opened.engine.done && !shared) this.sessions.set(opened.token, opened);
+    const ended = live as LiveSession | undefined;
+    if (ended && !ended.engine.isAuthenticated) this.limiter.fail(source, ended.devId);
     for (const f of after) f();
     const res: DmResponse = { status: 200, body: out.bytes, contentType: dmMediaTypeFor(encoding) };
     if (out.hmacHeader) res.hmacHeader = out.hmacHeader;

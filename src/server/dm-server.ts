@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { openStore, type Store } from '../store/index.js';
 import { DmEndpoint } from './dm-endpoint.js';
+import type { AuthFailureLimits } from './auth-failure-limiter.js';
 import { handleAdminApi } from './admin-api.js';
 import { encodePackage0, sessionIdToHeader } from '../notification/index.js';
 import { sendNotification } from '../transport/notification-sender.js';
@@ -59,6 +60,8 @@ export interface DmServerOptions {
    * sessions are released by every node's sweep.
    */
   cluster?: boolean;
+  /** Rate limits on failed authentication (per source, per device id and source); see auth-failure-limiter.ts. */
+  authLimits?: Partial<AuthFailureLimits>;
 }
 
 const TOKEN_SETTING = 'api-token-sha256';
@@ -145,6 +148,7 @@ export class DmServer {
       const answer = await ref.endpoint!.handle({
         body: new Uint8Array(Buffer.concat(chunks)), contentType: String(req.headers['content-type'] ?? ''),
         ...(typeof hmac === 'string' ? { hmacHeader: hmac } : {}), ...(token ? { token } : {}),
+        ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
       });
       metrics.messages.inc({ encoding: /wbxml/.test(String(req.headers['content-type'])) ? 'wbxml' : 'xml', status: String(answer.status) });
       metrics.openSessions.set(ref.endpoint!.openSessions);
@@ -199,7 +203,11 @@ export class DmServer {
     const port = (server.address() as AddressInfo).port;
     const base = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const endpoint = new DmEndpoint({
-      store, serverId, sharedSessions: options.cluster === true, ...(options.maxOpenSessions !== undefined ? { maxOpenSessions: options.maxOpenSessions } : {}), publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
+      store, serverId, sharedSessions: options.cluster === true, ...(options.authLimits ? { authLimits: options.authLimits } : {}),
+      onRateLimited: (e) => {
+        metrics.rateLimited.inc();
+        log.warn({ event: 'rate-limited', devId: e.devId, remoteAddress: e.remoteAddress }, 'new session refused: too many failed authentications');
+      }, ...(options.maxOpenSessions !== undefined ? { maxOpenSessions: options.maxOpenSessions } : {}), publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
       ...(options.sessionIdleMs !== undefined ? { sessionIdleMs: options.sessionIdleMs } : {}),
       onSessionEnd: (e) => {
         metrics.sessions.inc({ state: e.state });

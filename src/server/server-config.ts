@@ -16,6 +16,7 @@
  * ```
  */
 import { ConfigValidator } from '../client/device-config.js';
+import type { AuthFailureLimits } from './auth-failure-limiter.js';
 
 /** The validated server config file (every field optional; paths already resolved by the caller). */
 export interface ServerConfigFile {
@@ -36,10 +37,12 @@ export interface ServerConfigFile {
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Cluster mode (several nodes on one PostgreSQL): see DmServerOptions.cluster. */
   cluster?: boolean;
+  /** Rate limits on failed authentication (any subset). */
+  authLimits?: Partial<AuthFailureLimits>;
 }
 
 const FIELDS = ['port', 'host', 'db', 'serverId', 'publicUrl', 'apiToken', 'tls', 'trace', 'tracedSessionsPerDevice', 'sessionIdleSeconds',
-  'maxMessageBytes', 'maxConcurrentMessages', 'maxOpenSessions', 'operationSweepSeconds', 'logLevel', 'cluster', '$schema', 'comment'];
+  'maxMessageBytes', 'maxConcurrentMessages', 'maxOpenSessions', 'operationSweepSeconds', 'logLevel', 'cluster', 'authLimits', '$schema', 'comment'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Validate a parsed JSON server config; `file` names it in errors. */
@@ -74,5 +77,18 @@ export function parseServerConfig(raw: unknown, file: string): ServerConfigFile 
   if (root.operationSweepSeconds !== undefined) out.operationSweepSeconds = v.integer(root.operationSweepSeconds, 'operationSweepSeconds', 0, 86_400);
   if (root.logLevel !== undefined) out.logLevel = v.oneOf(root.logLevel, 'logLevel', LOG_LEVELS);
   if (root.cluster !== undefined) out.cluster = v.boolean(root.cluster, 'cluster');
+  if (root.authLimits !== undefined) {
+    const a = v.object(root.authLimits, 'authLimits');
+    const keys = ['perSourceBurst', 'perSourceRefillPerSecond', 'perDeviceBurst', 'perDeviceRefillPerSecond', 'maxEntries'] as const;
+    v.only(a, 'authLimits', [...keys]);
+    const limits: Partial<AuthFailureLimits> = {};
+    for (const k of keys) {
+      if (a[k] === undefined) continue;
+      const n: unknown = a[k];
+      if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > 10_000_000) v.fail(`authLimits.${k}`, 'must be a positive number');
+      limits[k] = n as number;
+    }
+    out.authLimits = limits;
+  }
   return out;
 }

@@ -268,6 +268,11 @@ export class ServerSession {
     return this.outcome;
   }
 
+  /** True once the client has authenticated in this session. */
+  get isAuthenticated(): boolean {
+    return this.authenticated;
+  }
+
   /** True once the last answer asked nothing more of the client. */
   get done(): boolean {
     return this.state === 'done';
