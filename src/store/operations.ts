@@ -31,6 +31,7 @@ import {
   batches, decodeResults, encodeResults, fromBytes, ms, opt, toBytes, toDate, toDateReq, type StoreContext, inTransaction,
 } from './context.js';
 import { applyTreeUpdates, devicePk, normalizeUri } from './devices.js';
+import { campaignCommandData } from './campaign-data.js';
 import { InvalidTransitionError, OperationNotFoundError, StoreInputError } from './errors.js';
 import type { OperationCommandsTable, OperationsTable, StoreDatabase } from './schema.js';
 import type {
@@ -130,6 +131,19 @@ async function withCommands(db: Kysely<StoreDatabase>, rows: OpRow[]): Promise<O
     const cmds = await db.selectFrom('operation_commands').selectAll().where('op_pk', 'in', b).orderBy('op_pk').orderBy('idx').execute();
     for (const c of cmds) byOp.get(Number(c.op_pk))?.push(toCommand(c));
   }
+  // A campaign's commands carry their data once, in the campaign.
+  const campaignPks = [...new Set(rows.map((r) => r.campaign_pk).filter((p): p is number => p !== null).map(Number))];
+  if (campaignPks.length) {
+    const data = await campaignCommandData(db, campaignPks);
+    for (const r of rows) {
+      if (r.campaign_pk === null) continue;
+      const shared = data.get(Number(r.campaign_pk));
+      for (const c of byOp.get(Number(r.pk)) ?? []) {
+        const d = shared?.[c.index];
+        if (d !== undefined && c.data === undefined) c.data = d;
+      }
+    }
+  }
   return rows.map((r) => toOperation(r, byOp.get(Number(r.pk)) ?? []));
 }
 
@@ -224,7 +238,7 @@ export async function recordResultIn(
   const cmd = await trx.selectFrom('operation_commands')
     .innerJoin('operations', 'operations.pk', 'operation_commands.op_pk')
     .selectAll('operation_commands')
-    .select(['operations.state as op_state', 'operations.device_pk as op_device_pk'])
+    .select(['operations.state as op_state', 'operations.device_pk as op_device_pk', 'operations.campaign_pk as op_campaign_pk'])
     .where('operations.id', '=', opId).where('operation_commands.idx', '=', index)
     .executeTakeFirst();
   if (!cmd) {
@@ -238,6 +252,12 @@ export async function recordResultIn(
     .where('op_pk', '=', Number(op.pk)).where('idx', '=', index)
     .execute();
   if (ctx.options.trackTree) {
+    if (cmd.op_campaign_pk !== null && cmd.data_text === null && cmd.data_bytes === null) {
+      // A campaign's command: its data lives with the campaign.
+      const d = (await campaignCommandData(trx, [Number(cmd.op_campaign_pk)])).get(Number(cmd.op_campaign_pk))?.[index];
+      if (typeof d === 'string') cmd.data_text = d;
+      else if (d !== undefined) cmd.data_bytes = fromBytes(d);
+    }
     const updates = treeUpdatesFor(cmd, r);
     if (updates.length) await applyTreeUpdates(trx, Number(op.device_pk), updates, at);
   }
@@ -253,47 +273,63 @@ export async function recordResultIn(
   }
 }
 
+/** Refuse a command list the queue cannot carry. */
+export function validateCommands(cmds: NewOperation['commands'] | undefined): void {
+  if (!Array.isArray(cmds) || cmds.length === 0) throw new StoreInputError('an operation needs at least one command');
+  if (cmds.length > MAX_COMMANDS_PER_OPERATION) throw new StoreInputError(`an operation carries at most ${MAX_COMMANDS_PER_OPERATION} commands`);
+  cmds.forEach((c, i) => {
+    if (!VERBS.has(c?.verb)) throw new StoreInputError(`command #${i}: verb must be one of ${[...VERBS].join(', ')}`);
+    if (typeof c.target !== 'string' || c.target === '') throw new StoreInputError(`command #${i}: target must be a non-empty string`);
+    if (c.verb === 'Copy' && (typeof c.source !== 'string' || c.source === '')) throw new StoreInputError(`command #${i}: Copy needs a source`);
+    if (c.data !== undefined && typeof c.data !== 'string' && !(c.data instanceof Uint8Array)) {
+      throw new StoreInputError(`command #${i}: data must be a string or a Uint8Array`);
+    }
+  });
+}
+
+/**
+ * Insert a pending operation for a device inside the caller's transaction.
+ * A campaign's operation names its campaign and keeps no copy of the
+ * commands' data: that is stored once, with the campaign.
+ */
+export async function insertOperation(
+  ctx: StoreContext, trx: Kysely<StoreDatabase>, dpk: number, op: NewOperation, campaign?: { pk: number },
+): Promise<{ id: string; pk: number }> {
+  const now = ms(ctx);
+  const expires = op.expiresAt === undefined ? null : ms(ctx, op.expiresAt);
+  const id = newOperationId(ctx.options.random);
+  const row = await trx.insertInto('operations')
+    .values({
+      id, device_pk: dpk, state: 'pending', atomic: op.atomic ? 1 : 0, notify: op.notify ? 1 : 0, reason: null, attempts: 0,
+      session_id: null, previous_session_id: null, created_at: now, updated_at: now, expires_at: expires,
+      sent_at: null, completed_at: null, notified_at: null, campaign_pk: campaign?.pk ?? null,
+    })
+    .returning('pk')
+    .executeTakeFirstOrThrow();
+  const pk = Number(row.pk);
+  for (const b of batches(op.commands.map((c, idx) => ({ c, idx })))) {
+    await trx.insertInto('operation_commands').values(b.map(({ c, idx }) => ({
+      op_pk: pk, idx, verb: c.verb, target: c.target, source: c.source ?? null,
+      data_text: !campaign && typeof c.data === 'string' ? c.data : null,
+      data_bytes: !campaign && c.data instanceof Uint8Array ? fromBytes(c.data) : null,
+      format: c.format ?? null, type: c.type ?? null, status: null, reason: null, results: null,
+      // ServerSession's convention: an Exec carries Correlator `<operation id>.<index>`.
+      correlator: c.verb === 'Exec' ? `${id}.${idx}` : null,
+      sent_at: null, answered_at: null,
+    }))).execute();
+  }
+  return { id, pk };
+}
+
 /** Operation queue calls; see {@link Store}. */
 export class OperationRepository {
   constructor(private readonly ctx: StoreContext) {}
 
   async createOperation(devId: string, op: NewOperation): Promise<Operation> {
-    const cmds = op?.commands;
-    if (!Array.isArray(cmds) || cmds.length === 0) throw new StoreInputError('an operation needs at least one command');
-    if (cmds.length > MAX_COMMANDS_PER_OPERATION) throw new StoreInputError(`an operation carries at most ${MAX_COMMANDS_PER_OPERATION} commands`);
-    cmds.forEach((c, i) => {
-      if (!VERBS.has(c?.verb)) throw new StoreInputError(`command #${i}: verb must be one of ${[...VERBS].join(', ')}`);
-      if (typeof c.target !== 'string' || c.target === '') throw new StoreInputError(`command #${i}: target must be a non-empty string`);
-      if (c.verb === 'Copy' && (typeof c.source !== 'string' || c.source === '')) throw new StoreInputError(`command #${i}: Copy needs a source`);
-      if (c.data !== undefined && typeof c.data !== 'string' && !(c.data instanceof Uint8Array)) {
-        throw new StoreInputError(`command #${i}: data must be a string or a Uint8Array`);
-      }
-    });
-    const now = ms(this.ctx);
-    const expires = op.expiresAt === undefined ? null : ms(this.ctx, op.expiresAt);
-    const id = newOperationId(this.ctx.options.random);
+    validateCommands(op?.commands);
     return inTransaction(this.ctx.db, async (trx) => {
       const dpk = await devicePk(trx, devId);
-      const row = await trx.insertInto('operations')
-        .values({
-          id, device_pk: dpk, state: 'pending', atomic: op.atomic ? 1 : 0, notify: op.notify ? 1 : 0, reason: null, attempts: 0,
-          session_id: null, previous_session_id: null, created_at: now, updated_at: now, expires_at: expires,
-          sent_at: null, completed_at: null, notified_at: null,
-        })
-        .returning('pk')
-        .executeTakeFirstOrThrow();
-      const pk = Number(row.pk);
-      for (const b of batches(cmds.map((c, idx) => ({ c, idx })))) {
-        await trx.insertInto('operation_commands').values(b.map(({ c, idx }) => ({
-          op_pk: pk, idx, verb: c.verb, target: c.target, source: c.source ?? null,
-          data_text: typeof c.data === 'string' ? c.data : null,
-          data_bytes: c.data instanceof Uint8Array ? fromBytes(c.data) : null,
-          format: c.format ?? null, type: c.type ?? null, status: null, reason: null, results: null,
-          // ServerSession's convention: an Exec carries Correlator `<operation id>.<index>`.
-          correlator: c.verb === 'Exec' ? `${id}.${idx}` : null,
-          sent_at: null, answered_at: null,
-        }))).execute();
-      }
+      const { id } = await insertOperation(this.ctx, trx, dpk, op);
       return loadOperation(trx, id);
     });
   }

@@ -14,6 +14,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { AlertRepository } from './alerts.js';
+import { CampaignRepository } from './campaigns.js';
 import { resolveOptions, type StoreContext } from './context.js';
 import { DeviceRepository } from './devices.js';
 import { StoreClosedError, StoreConfigError, StoreInputError, StoreError, StoreUnavailableError, toStoreError } from './errors.js';
@@ -23,7 +24,7 @@ import type { StoreDatabase } from './schema.js';
 import { SessionRepository } from './sessions.js';
 import { SettingsRepository } from './settings.js';
 import type {
-  AlertInput, AlertOutcome, AlertRecord, CheckIn, CommandResult, DevicePage, DeviceRecord, DeviceUpdate, ListDevicesQuery,
+  AlertInput, AlertOutcome, AlertRecord, Campaign, CampaignState, CampaignTarget, NewCampaign, CheckIn, CommandResult, DevicePage, DeviceRecord, DeviceUpdate, ListDevicesQuery,
   NewDevice, NewOperation, NewSession, Operation, OperationState, SessionEnd, SessionRecord, SessionWithMessages, StoreOptions,
   TraceMessageInput, TreeNode, TreeNodeUpdate,
 } from './types.js';
@@ -118,6 +119,16 @@ export interface Store {
   recordAlert(devId: string, a: AlertInput): Promise<AlertOutcome>;
   listAlerts(devId: string, q?: { limit?: number }): Promise<AlertRecord[]>;
 
+  // ── campaigns ──────────────────────────────────────────────────────────
+  /** One operation for the devices matching a filter: commands stored once, delivered in batches (see campaigns.ts). */
+  createCampaign(c: NewCampaign): Promise<Campaign>;
+  getCampaign(id: string): Promise<Campaign | undefined>;
+  listCampaigns(q?: { state?: CampaignState; limit?: number }): Promise<Campaign[]>;
+  /** One step of a running campaign; returns the devices queued now. */
+  advanceCampaign(id: string): Promise<{ devId: string; operationId: string; notifyAddress?: string }[]>;
+  setCampaignState(id: string, action: 'pause' | 'resume' | 'cancel', reason?: string): Promise<Campaign>;
+  listCampaignTargets(id: string, q?: { limit?: number; after?: string }): Promise<{ targets: CampaignTarget[]; next?: string }>;
+
   // ── settings ───────────────────────────────────────────────────────────
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
@@ -143,6 +154,7 @@ class SqlStore implements Store {
   private readonly sessions: SessionRepository;
   private readonly alerts: AlertRepository;
   private readonly settings: SettingsRepository;
+  private readonly campaigns: CampaignRepository;
   private closed = false;
 
   constructor(private readonly ctx: StoreContext) {
@@ -151,6 +163,7 @@ class SqlStore implements Store {
     this.sessions = new SessionRepository(ctx);
     this.alerts = new AlertRepository(ctx);
     this.settings = new SettingsRepository(ctx);
+    this.campaigns = new CampaignRepository(ctx);
   }
 
   get dialect(): Dialect {
@@ -230,6 +243,13 @@ class SqlStore implements Store {
 
   recordAlert(devId: string, a: AlertInput) { return this.run('recordAlert', () => this.alerts.recordAlert(devId, a)); }
   listAlerts(devId: string, q?: { limit?: number }) { return this.run('listAlerts', () => this.alerts.listAlerts(devId, q)); }
+
+  createCampaign(c: NewCampaign) { return this.run('createCampaign', () => this.campaigns.createCampaign(c)); }
+  getCampaign(id: string) { return this.run('getCampaign', () => this.campaigns.getCampaign(id)); }
+  listCampaigns(q?: { state?: CampaignState; limit?: number }) { return this.run('listCampaigns', () => this.campaigns.listCampaigns(q)); }
+  advanceCampaign(id: string) { return this.run('advanceCampaign', () => this.campaigns.advanceCampaign(id)); }
+  setCampaignState(id: string, action: 'pause' | 'resume' | 'cancel', reason?: string) { return this.run('setCampaignState', () => this.campaigns.setCampaignState(id, action, reason)); }
+  listCampaignTargets(id: string, q?: { limit?: number; after?: string }) { return this.run('listCampaignTargets', () => this.campaigns.listCampaignTargets(id, q)); }
 
   getSetting(key: string) { return this.run('getSetting', () => this.settings.getSetting(key)); }
   setSetting(key: string, value: string) { return this.run('setSetting', () => this.settings.setSetting(key, value)); }
