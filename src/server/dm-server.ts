@@ -60,6 +60,8 @@ export interface DmServerOptions {
    * sessions are released by every node's sweep.
    */
   cluster?: boolean;
+  /** How often running campaigns queue their next batch. Default 1 s; 0 turns campaign delivery off on this node. */
+  campaignTickMs?: number;
   /** Rate limits on failed authentication (per source, per device id and source); see auth-failure-limiter.ts. */
   authLimits?: Partial<AuthFailureLimits>;
 }
@@ -79,6 +81,7 @@ export class DmServer {
     /** Prometheus metrics (also served at /metrics). */
     readonly metrics: ServerMetrics,
     private readonly sweep: NodeJS.Timeout | undefined,
+    private readonly campaignTimer: NodeJS.Timeout | undefined,
   ) {}
 
   /** Open the store, start listening. */
@@ -241,13 +244,37 @@ export class DmServer {
           .finally(() => { sweeping = false; });
       }, sweepMs).unref()
       : undefined;
+    const campaignTickMs = options.campaignTickMs ?? 1000;
+    let advancing = false;
+    const advanceCampaigns = async (): Promise<void> => {
+      for (const c of await store.listCampaigns({ state: 'running', limit: 1000 })) {
+        const queued = await store.advanceCampaign(c.id);
+        if (queued.length) log.info({ event: 'campaign-batch', campaignId: c.id, devices: queued.length }, 'campaign batch queued');
+        if (!c.notify) continue;
+        for (const q of queued) {
+          if (!q.notifyAddress) continue;
+          await notify(q.devId).then(() => store.markNotified(q.operationId), (e: unknown) => {
+            log.warn({ event: 'campaign-notify-failed', campaignId: c.id, devId: q.devId, err: e instanceof Error ? e.message : String(e) }, 'could not wake a campaign device');
+          });
+        }
+      }
+    };
+    const campaignTimer = campaignTickMs > 0
+      ? setInterval(() => {
+        if (advancing) return;
+        advancing = true;
+        advanceCampaigns().catch((e: unknown) => log.error({ event: 'campaign-tick-failed', err: e instanceof Error ? e.message : String(e) }, 'campaign step failed'))
+          .finally(() => { advancing = false; });
+      }, campaignTickMs).unref()
+      : undefined;
     log.info({ event: 'listening', url: base, dmPath }, 'dmvisor server listening');
-    return new DmServer(store, endpoint, server, base, generated, metrics, sweep);
+    return new DmServer(store, endpoint, server, base, generated, metrics, sweep, campaignTimer);
   }
 
   /** Stop accepting, end open sessions (their operations return to pending), close the store. */
   async stop(): Promise<void> {
     if (this.sweep) clearInterval(this.sweep);
+    if (this.campaignTimer) clearInterval(this.campaignTimer);
     await new Promise<void>((resolve) => { this.server.close(() => resolve()); this.server.closeIdleConnections(); });
     await this.endpoint.closeAll();
     await this.store.close();
