@@ -15,6 +15,9 @@ import { DmvisorError } from '../errors.js';
 import { HMAC_HEADER_NAME } from '../security/index.js';
 import { pino, type Logger } from 'pino';
 import { ServerMetrics } from './metrics.js';
+import { ServerEventBus } from './event-bus.js';
+import { EventsApi } from './events-api.js';
+import { serveConsole, defaultConsoleDir } from './console-static.js';
 
 /** Options of {@link DmServer.start}. */
 export interface DmServerOptions {
@@ -41,6 +44,8 @@ export interface DmServerOptions {
   trace?: 'all' | 'errors' | 'none';
   /** Sessions per device whose trace is kept. Default 20. */
   tracedSessionsPerDevice?: number;
+  /** Directory of the built web console served at `/`. Default `dist/console` of this package. */
+  consoleDir?: string;
 }
 
 const TOKEN_SETTING = 'api-token-sha256';
@@ -57,6 +62,9 @@ export class DmServer {
     readonly generatedToken: string | undefined,
     /** Prometheus metrics (also served at /metrics). */
     readonly metrics: ServerMetrics,
+    /** Live events (also served at /api/events). */
+    readonly events: ServerEventBus,
+    private readonly eventsApi: EventsApi,
   ) {}
 
   /** Open the store, start listening. */
@@ -87,6 +95,9 @@ export class DmServer {
     const notified = new Map<string, { devId: string; at: number }>();
     const log = options.logger ?? pino({ base: { service: 'dmvisor' } });
     const metrics = new ServerMetrics();
+    const events = new ServerEventBus();
+    const eventsApi = new EventsApi(events, tokenHash);
+    const consoleDir = options.consoleDir ?? defaultConsoleDir();
     // Created once the port is known (RespURI needs it); requests cannot arrive before.
     const ref: { endpoint?: DmEndpoint } = {};
     const handler: http.RequestListener = (req, res) => {
@@ -136,17 +147,16 @@ export class DmServer {
         res.writeHead(answer.status, headers).end(answer.body);
         return;
       }
-      if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024 })) return;
+      if (eventsApi.handle(req, res)) return;
+      const onOperationChange = (op: { id: string; devId: string; state: string }) => events.publish({ type: 'operation', operationId: op.id, devId: op.devId, state: op.state });
+      if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024, onOperationChange })) return;
       if (url.pathname === '/healthz') { res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'); return; }
       if (url.pathname === '/metrics' && req.method === 'GET') {
         const m = await metrics.text();
         res.writeHead(200, { 'content-type': m.contentType }).end(m.body);
         return;
       }
-      if (url.pathname === '/') {
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(`dmvisor DM server\nDM endpoint: POST ${dmPath}\nAdmin API: /api (OpenAPI at /api/openapi.json)\n`);
-        return;
-      }
+      if (serveConsole(req, res, consoleDir, dmPath)) return;
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
     await new Promise<void>((resolve, reject) => {
@@ -162,23 +172,27 @@ export class DmServer {
         metrics.sessions.inc({ state: e.state });
         metrics.sessionSeconds.observe(e.ms / 1000);
         log.info({ event: 'session-end', devId: e.devId, state: e.state, reason: e.reason, messages: e.messages, ms: e.ms }, 'session ended');
+        events.publish({ type: 'session-end', ...e });
       },
       onAuthFailure: (devId) => {
         metrics.authFailures.inc();
         log.warn({ event: 'auth-failure', devId }, 'authentication failed');
+        events.publish({ type: 'auth-failure', devId });
       },
       onOperationDone: (e) => {
         metrics.operations.inc({ state: e.state });
         log.info({ event: 'operation-done', ...e }, 'operation finished');
+        events.publish({ type: 'operation', ...e });
       },
     });
     ref.endpoint = endpoint;
     log.info({ event: 'listening', url: base, dmPath }, 'dmvisor server listening');
-    return new DmServer(store, endpoint, server, base, generated, metrics);
+    return new DmServer(store, endpoint, server, base, generated, metrics, events, eventsApi);
   }
 
   /** Stop accepting, end open sessions (their operations return to pending), close the store. */
   async stop(): Promise<void> {
+    this.eventsApi.closeAll();
     await new Promise<void>((resolve) => { this.server.close(() => resolve()); this.server.closeIdleConnections(); });
     await this.endpoint.closeAll();
     await this.store.close();
