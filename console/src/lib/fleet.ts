@@ -62,8 +62,8 @@ function matches(d: DeviceSummary, text: string): boolean {
 
 /**
  * Keep the entries that match. A host is kept when it or anything on it
- * matches the text; its children are then narrowed to the matching ones
- * unless the host itself matched.
+ * matches; its children are narrowed by check-in, and by the text unless the
+ * host itself matched the text.
  */
 export function filterFleet(entries: readonly FleetEntry[], f: FleetFilter): FleetEntry[] {
   const text = f.text.trim().toLowerCase();
@@ -72,12 +72,14 @@ export function filterFleet(entries: readonly FleetEntry[], f: FleetFilter): Fle
     const host = isHost(e);
     if (f.kind === 'hosts' && !host) continue;
     if (f.kind === 'devices' && host) continue;
-    const childOk = (d: DeviceSummary) => (f.presence === 'all' || presenceOf(d) === f.presence) && (!text || matches(d, text));
-    const selfOk = (f.presence === 'all' || presenceOf(e.device) === f.presence) && (!text || matches(e.device, text));
-    const kids = e.children.filter(childOk);
-    const vms = e.vms?.filter((v) => !text || v.name.toLowerCase().includes(text) || (v.devId ?? '').toLowerCase().includes(text));
-    if (selfOk) out.push(e);
-    else if (kids.length > 0 || (vms?.length ?? 0) > 0) out.push({ ...e, children: kids, ...(vms ? { vms } : {}) });
+    const presenceOk = (d: DeviceSummary) => f.presence === 'all' || presenceOf(d) === f.presence;
+    const hostText = !text || matches(e.device, text);
+    // A host that matches the text keeps everything on it; otherwise only what matches.
+    const kids = e.children.filter((d) => presenceOk(d) && (hostText || matches(d, text)));
+    const vms = e.vms?.filter((v) => hostText || v.name.toLowerCase().includes(text) || (v.devId ?? '').toLowerCase().includes(text));
+    const narrowed = { ...e, children: kids, ...(vms ? { vms } : {}) };
+    if (presenceOk(e.device) && hostText) out.push(narrowed);
+    else if (kids.length > 0 || (vms?.length ?? 0) > 0) out.push(narrowed);
   }
   return out;
 }
