@@ -78,13 +78,24 @@ export class AdminApi {
 
   /** Set once the server answered that it has no VM route (then nobody asks again). */
   private vmRouteMissing = false;
+  private vmRouteListed: Promise<boolean> | undefined;
+
+  /** Whether the server's OpenAPI document lists the VM route (issue #6); asked once. */
+  private hasVmRoute(): Promise<boolean> {
+    this.vmRouteListed ??= fetch(`${this.base}/api/openapi.json`)
+      .then((r) => (r.ok ? r.json() : {}))
+      .then((doc: { paths?: Record<string, unknown> }) => Object.keys(doc.paths ?? {}).some((p) => /^\/api\/devices\/\{[^}]+\}\/vms$/.test(p)))
+      .catch(() => false);
+    return this.vmRouteListed;
+  }
 
   /**
-   * A host's VMs, or undefined when this server has no VM API yet (404 "no
-   * route") or the device is not a host.
+   * A host's VMs, or undefined when this server has no VM API yet (its
+   * OpenAPI document does not list it, or it answers 404 "no route") or the
+   * device is not a host.
    */
   async vms(devId: string): Promise<VmInfo[] | undefined> {
-    if (this.vmRouteMissing) return undefined;
+    if (this.vmRouteMissing || !(await this.hasVmRoute())) return undefined;
     try {
       const r = await this.call<{ vms?: VmInfo[] } | VmInfo[]>('GET', `/api/devices/${encodeURIComponent(devId)}/vms`);
       const list = Array.isArray(r) ? r : r.vms;
