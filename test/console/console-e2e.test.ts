@@ -70,6 +70,21 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
 
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Chromium with a fresh profile in `dir`. */
+function launch(dir: string) {
+  return chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+}
+
+/** Sign in through the form. */
+async function signIn(page: Page, base: string) {
+  await page.goto(base + '/');
+  await page.getByLabel('API token').fill(TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('● live').waitFor();
+}
+
 test('console in headless chromium: sign in, fleet, device page, queue a Get, live result, trace, topology', async (t) => {
   if (!existsSync(CHROMIUM)) {
     t.skip(`${CHROMIUM} not installed (apt-get install chromium; .ci/run does it): browser test of the console skipped`);
@@ -78,12 +93,7 @@ test('console in headless chromium: sign in, fleet, device page, queue a Get, li
   assert.ok(existsSync(join(defaultConsoleDir(), 'index.html')), `the console is not built in ${defaultConsoleDir()}: run npm run build:console (npm test does)`);
   const dir = mkdtempSync(join(tmpdir(), 'dmvisor-console-e2e-'));
   const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger });
-  const browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
+  const browser = await launch(dir);
   const problems: string[] = [];
   try {
     const base = server.url;
@@ -189,6 +199,65 @@ test('console in headless chromium: sign in, fleet, device page, queue a Get, li
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'page wider than a tablet');
 
     assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('VM fields from the server light up the fleet and the topology (VM route stubbed in the browser until issue #6 lands)', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip(`${CHROMIUM} not installed (apt-get install chromium; .ci/run does it): browser test of the console skipped`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-console-vms-'));
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger });
+  const browser = await launch(dir);
+  try {
+    const base = server.url;
+    await register(base, HOST);
+    await register(base, VM_P, HOST);
+    await register(base, VM_E, HOST);
+    const vms = [
+      { name: 'personal-01', kind: 'personal', state: 'running', clientInstalled: true, devId: VM_P, managementMode: 'direct' },
+      { name: 'enterprise-01', kind: 'enterprise', state: 'running', clientInstalled: true, devId: VM_E, managementMode: 'proxy' },
+      { name: 'build-02', kind: 'enterprise', state: 'stopped', clientInstalled: true, managementMode: 'transparent' },
+      { name: 'bare-03', kind: 'personal', state: 'stopped', clientInstalled: false },
+    ];
+    const page = browser.pages()[0] ?? await browser.newPage();
+    page.setDefaultTimeout(15_000);
+    // The real server answers everything else; only the VM route, not built yet, is answered here.
+    await page.route('**/api/openapi.json', async (route) => {
+      const res = await route.fetch();
+      const doc = (await res.json()) as { paths: Record<string, unknown> };
+      doc.paths['/api/devices/{devId}/vms'] = { get: { summary: 'VMs of a host' } };
+      await route.fulfill({ response: res, json: doc });
+    });
+    await page.route('**/api/devices/*/vms', (route) => route.fulfill({
+      json: decodeURIComponent(new URL(route.request().url()).pathname.split('/')[3]) === HOST ? { vms } : { vms: [] },
+    }));
+    await signIn(page, base);
+    const host = page.getByRole('region', { name: `Host ${HOST}` });
+    const row = (name: string) => host.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${name}`) }) });
+    await row('enterprise-01').getByText('proxy (through the gateway)').waitFor();
+    await row('enterprise-01').getByRole('cell', { name: HOST, exact: true }).waitFor();
+    await row('personal-01').getByText('direct to the server').waitFor();
+    await row('bare-03').getByText('not installed').waitFor();
+    await row('build-02').getByText('stopped').waitFor();
+    assert.equal(await host.getByRole('link', { name: 'personal-01' }).getAttribute('href'), `#/devices/${encodeURIComponent(VM_P)}`);
+    assert.equal(await host.getByRole('rowheader', { name: /^VM:/ }).count(), 0, 'registered VMs the server lists are not shown twice');
+
+    await host.getByRole('link', { name: 'Topology' }).click();
+    const svg = page.getByRole('img', { name: `Host ${HOST} and its VMs` });
+    await svg.waitFor();
+    assert.equal(await svg.locator('rect.node-vm').count(), 4);
+    assert.equal(await svg.locator('rect.node-gateway').count(), 1, 'a gateway is drawn when a VM goes through it');
+    assert.equal(await svg.locator('line.edge-direct').count(), 2, 'direct and transparent VMs hold their sessions with the server');
+    assert.equal(await svg.locator('line.edge-via').count(), 1, 'the proxy-mode VM goes through the gateway');
+    assert.equal(await svg.locator('line.edge-notify').count(), 1, 'the transparent-mode VM is notified through the gateway');
+    await svg.getByText('no DM client').waitFor();
+    await shot(page, 'console-topology-vms');
   } finally {
     await browser.close();
     await server.stop();

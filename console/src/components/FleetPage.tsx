@@ -124,8 +124,8 @@ function HostCard({ entry }: { entry: FleetEntry }) {
             })}
             {others.map((c) => (
               <tr key={`dev-${c.devId}`}>
-                <th scope="row"><a href={routeHash({ page: 'device', devId: c.devId })}>{c.devId}</a></th>
-                <td>{c.devInfo?.Mod ?? '—'}</td><td>—</td><td>installed</td><td>—</td><td>—</td>
+                <th scope="row"><a href={routeHash({ page: 'device', devId: c.devId })}>{c.devId}</a>{c.devInfo?.Mod && <div class="muted small">{[c.devInfo.Man, c.devInfo.Mod].filter(Boolean).join(' ')}</div>}</th>
+                <td>—</td><td>—</td><td>{c.lastSeenAt ? 'checked in' : 'registered'}</td><td>—</td><td>—</td>
                 <td><When at={c.lastSeenAt} /></td>
               </tr>
             ))}

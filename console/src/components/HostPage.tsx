@@ -39,7 +39,7 @@ export function HostPage({ api, devId, tick }: { api: AdminApi; devId: string; t
   const hypervisor = host.hypervisor ?? host.devDetail?.['Ext/Hypervisor'] ?? host.devInfo?.['Ext/Hypervisor'];
   const L = layoutTopology(vms);
   const cx = (b: { x: number; w: number }) => b.x + b.w / 2;
-  const usesGateway = L.vms.some((v) => v.path === 'gateway');
+  const usesGateway = L.vms.some((v) => v.path === 'proxy' || v.path === 'transparent');
   const summary = vms.map((v) => `${v.name}: ${v.kind ?? 'VM'}, ${v.state ?? 'state unknown'}, ${describeMode(v.managementMode) ?? 'management mode unknown'}`).join('; ');
   return (
     <>
@@ -68,8 +68,9 @@ export function HostPage({ api, devId, tick }: { api: AdminApi; devId: string; t
             const top = p.box.y;
             return (
               <g key={p.vm.name}>
-                {p.path === 'direct' && <line x1={x} y1={top} x2={cx(L.server)} y2={L.server.y + L.server.h} class="edge edge-direct" marker-end="url(#arrow)" />}
-                {p.path === 'gateway' && <line x1={x} y1={top} x2={cx(L.gateway)} y2={L.gateway.y + L.gateway.h} class="edge edge-via" marker-end="url(#arrow)" />}
+                {(p.path === 'direct' || p.path === 'transparent') && <line x1={x} y1={top} x2={cx(L.server)} y2={L.server.y + L.server.h} class="edge edge-direct" marker-end="url(#arrow)" />}
+                {p.path === 'proxy' && <line x1={x} y1={top} x2={cx(L.gateway)} y2={L.gateway.y + L.gateway.h} class="edge edge-via" marker-end="url(#arrow)" />}
+                {p.path === 'transparent' && <line x1={cx(L.gateway)} y1={L.gateway.y + L.gateway.h} x2={x + 12} y2={top} class="edge edge-notify" marker-end="url(#arrow)" />}
                 {p.path === 'unknown' && <line x1={x} y1={top} x2={cx(L.server)} y2={L.server.y + L.server.h} class="edge edge-unknown" />}
                 <rect {...rect(p.box)} rx="6" class={`node-vm vm-${p.vm.state ?? 'unknown'}`} />
                 <text x={x} y={top + 20} class="label" text-anchor="middle">{p.vm.name.length > 20 ? p.vm.name.slice(0, 19) + '…' : p.vm.name}</text>
@@ -80,9 +81,10 @@ export function HostPage({ api, devId, tick }: { api: AdminApi; devId: string; t
           })}
         </svg>
         <figcaption>
-          <span class="key key-direct">direct</span> VM's DM client talks to the server itself ·
-          <span class="key key-via"> via gateway</span> transparent or proxy mode through the host's gateway ·
-          <span class="key key-unknown"> dashed</span> mode not reported
+          <span class="key key-direct">blue</span>: DM sessions straight to the server (direct and transparent mode) ·
+          <span class="key key-via"> brown</span>: through the host's gateway (proxy mode) ·
+          <span class="key key-via"> dotted brown</span>: notifications forwarded by the gateway (transparent mode) ·
+          <span class="key key-unknown"> dashed grey</span>: mode not reported
         </figcaption>
       </figure>
       <h2>VMs</h2>
