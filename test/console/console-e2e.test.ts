@@ -67,7 +67,8 @@ async function shot(page: Page, name: string) {
   const dir = process.env.DMVISOR_SCREENSHOTS;
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  // A trace runs to many screens: its first screen says enough.
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: name !== 'console-trace' });
 }
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -171,6 +172,7 @@ test('console in headless chromium: sign in, fleet, device page, queue a Get, li
     // Session trace: decoded messages, auth steps, raw bytes on demand.
     await page.getByRole('link', { name: 'Open trace' }).first().click();
     await page.getByRole('heading', { name: 'Session trace' }).waitFor();
+    await page.getByRole('region', { name: 'Authentication' }).getByText(/^Message 2 \(server → device\)/).waitFor();
     const first = page.getByRole('listitem', { name: 'Message 1' });
     await first.getByText('WBXML (shown decoded)').waitFor();
     await first.locator('.badge-auth').filter({ hasText: 'credentials syncml:auth-md5' }).waitFor();

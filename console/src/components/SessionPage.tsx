@@ -27,6 +27,7 @@ export function SessionPage({ api, id }: { api: AdminApi; id: string }) {
         <dt>Ended</dt><dd><When at={session.endedAt} /></dd>
         <dt>Messages</dt><dd>{session.messageCount}</dd>
       </dl>
+      <AuthSummary messages={session.messages} />
       {session.messages.length === 0 && <p class="muted">No message bodies are kept for this session (trace retention or <code>--trace none</code>).</p>}
       <ol class="trace">
         {session.messages.map((m) => <Message key={m.seq} m={m} />)}
@@ -61,5 +62,24 @@ function Message({ m }: { m: TraceMessage }) {
         </>
       )}
     </li>
+  );
+}
+
+/** The session's authentication at a glance: each message's credentials, SyncHdr status and challenge. */
+function AuthSummary({ messages }: { messages: TraceMessage[] }) {
+  const rows = messages.map((m) => ({ m, steps: m.decoded ? authSteps(prettyXml(m.decoded)) : [] })).filter((r) => r.steps.length > 0);
+  if (rows.length === 0) return null;
+  return (
+    <section class="card" aria-labelledby="auth-h">
+      <h2 id="auth-h">Authentication</h2>
+      <ol class="auth-steps">
+        {rows.map(({ m, steps }) => (
+          <li key={m.seq}>
+            Message {m.seq} ({m.direction === 'in' ? 'device → server' : 'server → device'}):{' '}
+            {steps.map((s, i) => <span key={i} class={`badge ${s.kind === 'header-status' ? (s.ok ? 'badge-ok' : 'badge-bad') : 'badge-auth'}`}>{s.detail}</span>)}
+          </li>
+        ))}
+      </ol>
+    </section>
   );
 }
