@@ -184,7 +184,7 @@ test('console in headless chromium: sign in, fleet, device page, queue a Get, li
     await page.getByRole('listitem', { name: 'Message 4' }).locator('.badge-ok').filter({ hasText: /^SyncHdr status 212 / }).waitFor();
     assert.ok(await first.locator('.ln-auth').count() > 0, 'credential lines are highlighted');
     await first.getByRole('button', { name: 'Show raw bytes' }).click();
-    await first.locator('pre.hex').filter({ hasText: /^00000000  02 / }).waitFor();
+    await first.locator('pre.hex').filter({ hasText: /^00000000 {2}02 / }).waitFor();
     await shot(page, 'console-trace');
 
     // Topology of the host: both VMs drawn.
@@ -198,7 +198,7 @@ test('console in headless chromium: sign in, fleet, device page, queue a Get, li
     await page.setViewportSize({ width: 768, height: 1024 });
     await page.goto(`${base}/#/devices/${encodeURIComponent(VM_E)}`);
     await page.getByRole('heading', { level: 1, name: VM_E }).waitFor();
-    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'page wider than a tablet');
+    assert.ok(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1'), 'page wider than a tablet');
 
     assert.deepEqual(problems, []);
   } finally {

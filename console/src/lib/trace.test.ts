@@ -36,7 +36,7 @@ describe('trace', () => {
   it('dumps bytes as hex with printable ASCII', () => {
     const dump = hexDump(base64Bytes(btoa('\x02\x00\x00\x6aHello, WBXML world!')));
     expect(dump.split('\n')[0]).toBe('00000000  02 00 00 6a 48 65 6c 6c 6f 2c 20 57 42 58 4d 4c  ...jHello, WBXML');
-    expect(dump.split('\n')[1]).toMatch(/^00000010  20 77 6f 72 6c 64 21\s+ world!$/);
+    expect(dump.split('\n')[1]).toMatch(/^00000010 {2}20 77 6f 72 6c 64 21\s+ world!$/);
     expect(hexDump(new Uint8Array(40), 16)).toMatch(/… 24 more bytes$/);
   });
 
