@@ -29,14 +29,16 @@ export function App() {
   const route = useRoute();
   const [live, setLive] = useState<LiveState>('connecting');
   const [events, setEvents] = useState<ServerEvent[]>([]);
-  /** Bumped on each event so pages refetch what they show. */
+  /** Bumped on each event so pages refetch what they show; per device for the device pages. */
   const [tick, setTick] = useState(0);
+  const [deviceTicks, setDeviceTicks] = useState<ReadonlyMap<string, number>>(new Map());
 
   useEffect(() => {
     if (!api) return;
     return connectEvents(api, (e) => {
       setEvents((list) => [e, ...list].slice(0, 30));
       setTick((t) => t + 1);
+      setDeviceTicks((m) => new Map(m).set(e.devId, (m.get(e.devId) ?? 0) + 1));
     }, setLive);
   }, [api]);
 
@@ -61,7 +63,7 @@ export function App() {
       <div class="layout">
         <main id="main" tabIndex={-1}>
           {route.page === 'fleet' && <FleetPage api={api} tick={tick} onAuthError={onAuthError} />}
-          {route.page === 'device' && <DevicePage key={route.devId} api={api} devId={route.devId} tick={tick} />}
+          {route.page === 'device' && <DevicePage key={route.devId} api={api} devId={route.devId} tick={deviceTicks.get(route.devId) ?? 0} />}
           {route.page === 'host' && <HostPage key={route.devId} api={api} devId={route.devId} tick={tick} />}
           {route.page === 'session' && <SessionPage key={route.id} api={api} id={route.id} />}
           {route.page === 'metrics' && <Charts api={api} large />}

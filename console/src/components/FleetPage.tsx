@@ -1,8 +1,8 @@
 /** The fleet: hosts with their VMs and devices nested, plain devices, search and filters, live refresh. */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { AdminApi } from '../api.ts';
 import type { DeviceSummary, VmInfo } from '../types.ts';
-import { buildFleet, filterFleet, isHost, describeMode, type FleetEntry, type FleetFilter } from '../lib/fleet.ts';
+import { buildFleet, filterFleet, isHost, describeMode, reloadDelay, type FleetEntry, type FleetFilter } from '../lib/fleet.ts';
 import { routeHash } from '../lib/route.ts';
 import { ErrorBox, Loading, When, Badge } from './common.tsx';
 import { Charts } from './Charts.tsx';
@@ -13,12 +13,19 @@ export function FleetPage({ api, tick, onAuthError }: { api: AdminApi; tick: num
   const [error, setError] = useState<unknown>();
   const [filter, setFilter] = useState<FleetFilter>({ text: '', kind: 'all', presence: 'all' });
 
+  // Reload on live events at most every RELOAD_GAP_MS: a busy fleet sends events faster than a reload takes.
+  const mounted = useRef(true);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const lastLoad = useRef(0);
+  useEffect(() => () => { mounted.current = false; clearTimeout(timer.current); }, []);
   useEffect(() => {
-    let cancelled = false;
-    const t = setTimeout(async () => {
+    if (timer.current !== undefined) return; // the reload already scheduled will see this change too
+    const load = async () => {
+      timer.current = undefined;
+      lastLoad.current = Date.now();
       try {
         const all = await api.allDevices();
-        if (cancelled) return;
+        if (!mounted.current) return;
         setDevices(all);
         setError(undefined);
         // VMs of top-level devices, when the server has the VM API; a few at a time.
@@ -27,16 +34,16 @@ export function FleetPage({ api, tick, onAuthError }: { api: AdminApi; tick: num
         for (let i = 0; i < tops.length; i += 4) {
           const batch = await Promise.all(tops.slice(i, i + 4).map(async (d) => [d.devId, await api.vms(d.devId).catch(() => undefined)] as const));
           for (const [id, list] of batch) if (list && list.length > 0) found.set(id, list);
-          if (cancelled) return;
+          if (!mounted.current) return;
         }
         setVms(found);
       } catch (e) {
-        if (cancelled) return;
+        if (!mounted.current) return;
         onAuthError(e);
         setError(e);
       }
-    }, tick === 0 ? 0 : 400);
-    return () => { cancelled = true; clearTimeout(t); };
+    };
+    timer.current = setTimeout(() => void load(), reloadDelay(tick === 0, lastLoad.current, Date.now()));
   }, [api, tick]);
 
   const entries = useMemo(() => (devices ? filterFleet(buildFleet(devices, vms), filter) : []), [devices, vms, filter]);

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { buildFleet, filterFleet, isHost, describeMode } from './fleet.ts';
+import { buildFleet, filterFleet, isHost, describeMode, reloadDelay, RELOAD_GAP_MS } from './fleet.ts';
 import type { DeviceSummary } from '../types.ts';
 
 const dev = (devId: string, extra: Partial<DeviceSummary> = {}): DeviceSummary => ({ devId, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', ...extra });
@@ -50,5 +50,13 @@ describe('fleet', () => {
     expect(describeMode('proxy')).toMatch(/gateway/);
     expect(describeMode(undefined)).toBeUndefined();
     expect(describeMode('future-mode')).toBe('future-mode');
+  });
+});
+
+describe('live reloads', () => {
+  it('loads at once the first time, then waits for bursts and keeps the gap between reloads', () => {
+    expect(reloadDelay(true, 0, 10_000)).toBe(0);
+    expect(reloadDelay(false, 10_000, 10_100)).toBe(RELOAD_GAP_MS - 100);
+    expect(reloadDelay(false, 0, 60_000)).toBe(300);
   });
 });

@@ -94,3 +94,16 @@ export function describeMode(mode: string | undefined): string | undefined {
     default: return mode;
   }
 }
+
+/** Least time between two reloads of the fleet caused by live events. */
+export const RELOAD_GAP_MS = 2000;
+
+/**
+ * How long to wait before reloading the fleet: at once for the first load,
+ * otherwise at least 300 ms (events come in bursts) and no sooner than
+ * {@link RELOAD_GAP_MS} after the previous reload.
+ */
+export function reloadDelay(first: boolean, lastLoadAt: number, now: number): number {
+  if (first) return 0;
+  return Math.max(300, lastLoadAt + RELOAD_GAP_MS - now);
+}
