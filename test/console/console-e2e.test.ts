@@ -108,8 +108,15 @@ test('console in headless chromium: sign in, fleet, device page, queue a Get, li
     const page = browser.pages()[0] ?? await browser.newPage();
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    // The wrong-token sign-in is the one failed request expected; anything else (CSP, script errors) is a problem.
-    page.on('console', (m) => { if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console error: ${m.text()}`); });
+    // Script and CSP errors are problems; failed requests are checked by URL below.
+    page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) problems.push(`console error: ${m.text()}`); });
+    // The only failed requests expected: the wrong-token sign-in and the unknown device.
+    const expected = [/ 401 \/api\/devices\?limit=1$/, / 404 \/api\/devices\/IMEI%3A000$/];
+    page.on('response', (r) => {
+      const u = new URL(r.url());
+      const line = `${r.status()} ${u.pathname}${u.search}`;
+      if (r.status() >= 400 && !expected.some((re) => re.test(' ' + line))) problems.push(`failed request: ${line}`);
+    });
     await page.goto(base + '/');
 
     // Sign-in: a wrong token is refused with a clear message; the right one is kept for the tab.
@@ -149,12 +156,25 @@ test('console in headless chromium: sign in, fleet, device page, queue a Get, li
     await page.getByRole('status').filter({ hasText: /Queued operation op_/ }).waitFor();
     const op = page.locator('li.op').filter({ hasText: './DevDetail/FwV' }).first();
     await op.getByText('pending').waitFor();
+    // A second operation of two commands, one of which the device cannot carry out.
+    await page.getByLabel('Target URI').fill('./DevInfo/Mod');
+    await page.getByRole('button', { name: 'Add a command' }).click();
+    await page.locator('#cmd1-target').fill('./Nope');
+    await page.getByRole('button', { name: 'Queue operation' }).click();
+    const failing = page.locator('li.op').filter({ hasText: './Nope' }).first();
+    await failing.getByText('pending').waitFor();
 
     // The device checks in; the page updates by itself from the event stream.
     await checkIn(base, VM_E, 'wbxml', 'Enterprise VM');
     await op.getByText('succeeded').waitFor();
     await op.getByText(/^200 /).waitFor();
     await op.locator('.value').filter({ hasText: '3.0' }).waitFor();
+    // The failed operation shows each command's status code and reason.
+    await failing.getByText('failed', { exact: true }).waitFor();
+    await failing.getByRole('row').filter({ hasText: './DevInfo/Mod' }).getByText(/^200 /).waitFor();
+    const notFound = failing.getByRole('row').filter({ hasText: './Nope' }).locator('td.bad');
+    await notFound.waitFor();
+    assert.match(await notFound.innerText(), /^404 \S/);
 
     // The tree shows the value; keyboard opens nodes; "refresh this subtree" queues a Get.
     const tree = page.getByRole('tree', { name: 'DM tree' });
@@ -193,6 +213,16 @@ test('console in headless chromium: sign in, fleet, device page, queue a Get, li
     await svg.waitFor();
     assert.equal(await svg.locator('rect.node-vm').count(), 2);
     await shot(page, 'console-topology');
+
+    // Metrics: charts from /metrics.
+    await page.getByRole('link', { name: 'Metrics' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Metrics' }).waitFor();
+    await page.getByRole('img', { name: /succeeded \d+/ }).waitFor();
+    await page.getByText(/Sessions ended since start: [1-9]/).waitFor();
+
+    // An unknown device: the error is said, the page is not blank.
+    await page.goto(`${base}/#/devices/${encodeURIComponent('IMEI:000')}`);
+    await page.getByRole('alert').filter({ hasText: /Loading the device failed: no device "IMEI:000" \(HTTP 404/ }).waitFor();
 
     // Tablet width: nothing overflows the viewport horizontally.
     await page.setViewportSize({ width: 768, height: 1024 });
