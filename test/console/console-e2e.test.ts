@@ -296,3 +296,45 @@ test('VM fields from the server light up the fleet and the topology (VM route st
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('notify now from the console wakes a real device over UDP; "refresh this subtree" fills the tree live', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip(`${CHROMIUM} not installed (apt-get install chromium; .ci/run does it): browser test of the console skipped`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-console-notify-'));
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger });
+  const devId = 'IMEI:351111111111999';
+  const config = parseDeviceConfig({
+    device: { devId, man: 'Acme', mod: 'Listening VM', fwV: '4.2' },
+    accounts: [{ serverId: 'dmvisor', serverUri: `${server.url}/dm`, encoding: 'wbxml', clientAuth: { type: 'DIGEST', name: 'u-listening', secret: 'vm-secret' } }],
+    session: { retries: 0 },
+    notifications: { udpPort: 0, host: '127.0.0.1' },
+  }, 'test');
+  const device = await DmClient.open({ config, store: new InMemoryTreeStore() });
+  const browser = await launch(dir);
+  try {
+    const { udpPort } = await device.listen();
+    await api(server.url, 'POST', '/api/devices', { devId, clientAuth: { type: 'md5', name: 'u-listening', secret: 'vm-secret' }, notifyAddress: `udp://127.0.0.1:${udpPort}` });
+    const page = browser.pages()[0] ?? await browser.newPage();
+    page.setDefaultTimeout(15_000);
+    await signIn(page, server.url);
+    await page.getByRole('link', { name: devId }).click();
+    await page.getByRole('heading', { level: 1, name: devId }).waitFor();
+    const tree = page.getByRole('tree', { name: 'DM tree' });
+    await tree.getByRole('treeitem', { name: '.', exact: true }).click();
+    await page.getByRole('checkbox', { name: 'notify the device now' }).check();
+    await page.getByRole('button', { name: 'Refresh this subtree' }).click();
+    await page.getByRole('status').filter({ hasText: /Get \.\?list=StructData\); device notified/ }).waitFor();
+    // No test code talks to the device: the notification wakes it, its session answers the Get.
+    await page.locator('li.op').filter({ hasText: '.?list=StructData' }).getByText('succeeded').waitFor();
+    await tree.getByRole('treeitem', { name: 'DevDetail', exact: true }).click();
+    await tree.getByRole('treeitem', { name: /^FwV = 4\.2$/ }).waitFor();
+    await page.getByRole('table').filter({ hasText: 'Initiator' }).getByRole('cell', { name: 'server', exact: true }).first().waitFor();
+  } finally {
+    await browser.close();
+    await device.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

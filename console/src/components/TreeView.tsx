@@ -92,7 +92,7 @@ export function TreeView({ nodes, onRefresh, canNotify }: { nodes: TreeNode[]; o
         </dl>
         <div class="actions">
           <button type="button" onClick={() => void refresh()} disabled={busy}>Refresh this subtree</button>
-          <label class="inline"><input type="checkbox" checked={notifyNow} disabled={!canNotify} onChange={(e) => setNotifyNow((e.target as HTMLInputElement).checked)} /> notify now</label>
+          <label class="inline"><input type="checkbox" checked={notifyNow} disabled={!canNotify} onChange={(e) => setNotifyNow((e.target as HTMLInputElement).checked)} /> notify the device now</label>
         </div>
         <p class="muted small">Queues a Get of <code>{refreshTarget(sel)}</code>; the new values show after the device's next session.</p>
       </section>
