@@ -20,8 +20,8 @@ import { UsageError } from './usage-error.js';
 export const SERVER_USAGE = `usage: dmvisor server [--port N] [--host ADDR] [--db URL] [--server-id ID] [--public-url URL]
                       [--api-token TOKEN] [--tls-cert FILE --tls-key FILE] [--trace all|errors|none]
 
-Runs the DM server: the DM endpoint (POST /dm) and the admin API (/api, OpenAPI at /api/openapi.json)
-on one port, with SQLite under ./data by default. Environment: DMVISOR_PORT, DMVISOR_HOST, DMVISOR_DB,
+Runs the DM server: the DM endpoint (POST /dm), the admin API (/api, OpenAPI at /api/openapi.json)
+and the web console (/) on one port, with SQLite under ./data by default. Environment: DMVISOR_PORT, DMVISOR_HOST, DMVISOR_DB,
 DMVISOR_SERVER_ID, DMVISOR_PUBLIC_URL, DMVISOR_API_TOKEN, DMVISOR_TRACE.
 `;
 
@@ -53,7 +53,7 @@ export async function runServer(args: string[], io: CliIo, signals: { onStop(fn:
     db, port, host: values.host ?? env.DMVISOR_HOST ?? '127.0.0.1', serverId: values['server-id'] ?? env.DMVISOR_SERVER_ID ?? 'dmvisor',
     ...(apiToken ? { apiToken } : {}), ...(publicUrl ? { publicUrl } : {}), ...(tls ? { tls } : {}), trace,
   });
-  io.stdout(`dmvisor server listening on ${server.url}\n  DM endpoint  ${server.url}/dm\n  admin API    ${server.url}/api  (OpenAPI: ${server.url}/api/openapi.json)\n  store        ${db.replace(/:\/\/[^@/]*@/, '://***@')}\n`);
+  io.stdout(`dmvisor server listening on ${server.url}\n  DM endpoint  ${server.url}/dm\n  admin API    ${server.url}/api  (OpenAPI: ${server.url}/api/openapi.json)\n  web console  ${server.url}/\n  store        ${db.replace(/:\/\/[^@/]*@/, '://***@')}\n`);
   if (server.generatedToken) io.stdout(`  API token    ${server.generatedToken}   (generated now and shown once; store it — set DMVISOR_API_TOKEN to choose your own)\n`);
   await new Promise<void>((r) => signals.onStop(r));
   io.stdout('shutting down: open sessions end, their operations return to pending\n');
