@@ -12,7 +12,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -61,6 +62,19 @@ async function checkIn(base: string, devId: string, encoding: 'xml' | 'wbxml', m
   } finally {
     await c.close();
   }
+}
+
+/**
+ * WCAG 2.1 A/AA violations axe-core finds on the page as it is now. Evaluated
+ * through the DevTools protocol, so the console's CSP (no inline scripts)
+ * stays in force for everything else.
+ */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  const source = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  const found = await page.evaluate(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+    .then((r) => r.violations.map((v) => v.id + ': ' + v.help + ' — ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`);
+  return found as string[];
 }
 
 async function shot(page: Page, name: string) {
@@ -142,6 +156,7 @@ test('console in headless chromium: sign in, fleet, device page, queue a Get, li
     await host.getByRole('link', { name: VM_P }).waitFor();
     await page.getByRole('searchbox').fill('');
     await shot(page, 'console-fleet');
+    assert.deepEqual(await accessibilityViolations(page), [], 'fleet page');
 
     // A check-in shows up live.
     await checkIn(base, VM_P, 'xml', 'Personal VM');
@@ -188,6 +203,7 @@ test('console in headless chromium: sign in, fleet, device page, queue a Get, li
     await page.getByRole('button', { name: 'Refresh this subtree' }).click();
     await page.getByRole('status').filter({ hasText: /Get \.\/DevInfo\?list=StructData/ }).waitFor();
     await shot(page, 'console-device');
+    assert.deepEqual(await accessibilityViolations(page), [], 'device page');
 
     // Session trace: decoded messages, auth steps, raw bytes on demand.
     await page.getByRole('link', { name: 'Open trace' }).first().click();
@@ -206,6 +222,7 @@ test('console in headless chromium: sign in, fleet, device page, queue a Get, li
     await first.getByRole('button', { name: 'Show raw bytes' }).click();
     await first.locator('pre.hex').filter({ hasText: /^00000000 {2}02 / }).waitFor();
     await shot(page, 'console-trace');
+    assert.deepEqual(await accessibilityViolations(page), [], 'trace page');
 
     // Topology of the host: both VMs drawn.
     await page.goto(`${base}/#/hosts/${encodeURIComponent(HOST)}`);
@@ -213,6 +230,7 @@ test('console in headless chromium: sign in, fleet, device page, queue a Get, li
     await svg.waitFor();
     assert.equal(await svg.locator('rect.node-vm').count(), 2);
     await shot(page, 'console-topology');
+    assert.deepEqual(await accessibilityViolations(page), [], 'topology page');
 
     // Metrics: charts from /metrics.
     await page.getByRole('link', { name: 'Metrics' }).click();
