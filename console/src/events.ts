@@ -1,9 +1,10 @@
 /**
  * The live event stream: a single-use ticket from the API (EventSource cannot
  * send the bearer header), then `EventSource('/api/events?ticket=…')`. When
- * the stream drops, a new ticket is fetched and the stream reopened.
+ * the stream drops, a new ticket is fetched and the stream reopened; when
+ * the token is refused, the console signs out.
  */
-import type { AdminApi } from './api.ts';
+import { ApiError, type AdminApi } from './api.ts';
 import type { ServerEvent } from './types.ts';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
@@ -11,7 +12,7 @@ export type LiveState = 'connecting' | 'live' | 'offline';
 const TYPES = ['session-end', 'operation', 'auth-failure'] as const;
 
 /** Connect; returns the function that disconnects. */
-export function connectEvents(api: AdminApi, onEvent: (e: ServerEvent) => void, onState: (s: LiveState) => void): () => void {
+export function connectEvents(api: AdminApi, onEvent: (e: ServerEvent) => void, onState: (s: LiveState) => void, onUnauthorized: () => void): () => void {
   let source: EventSource | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
@@ -37,7 +38,9 @@ export function connectEvents(api: AdminApi, onEvent: (e: ServerEvent) => void, 
           }
         });
       }
-    } catch {
+    } catch (e) {
+      // The token no longer works (server restarted with another one): sign out rather than retry forever.
+      if (e instanceof ApiError && e.status === 401) { onUnauthorized(); return; }
       onState('offline');
       timer = setTimeout(() => void open(), 5000);
     }

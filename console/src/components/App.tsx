@@ -27,6 +27,7 @@ export function App() {
   const [token, setToken] = useState<string | null>(() => sessionStorage.getItem(TOKEN_KEY));
   const api = useMemo(() => (token ? new AdminApi(token) : undefined), [token]);
   const route = useRoute();
+  const signOut = () => { sessionStorage.removeItem(TOKEN_KEY); setToken(null); };
   const [live, setLive] = useState<LiveState>('connecting');
   const [events, setEvents] = useState<ServerEvent[]>([]);
   /** Bumped on each event so pages refetch what they show; per device for the device pages. */
@@ -39,10 +40,8 @@ export function App() {
       setEvents((list) => [e, ...list].slice(0, 30));
       setTick((t) => t + 1);
       setDeviceTicks((m) => new Map(m).set(e.devId, (m.get(e.devId) ?? 0) + 1));
-    }, setLive);
+    }, setLive, signOut);
   }, [api]);
-
-  const signOut = () => { sessionStorage.removeItem(TOKEN_KEY); setToken(null); };
   const onAuthError = (e: unknown) => { if (e instanceof ApiError && e.status === 401) signOut(); };
 
   if (!api) {
