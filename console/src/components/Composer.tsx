@@ -1,26 +1,13 @@
 /** The operation composer: one or more commands, Atomic, notify now. */
 import { useState } from 'preact/hooks';
 import type { CommandInput } from '../api.ts';
+import { emptyRow, toCommand, verbUses, type Row, type Verb } from '../lib/composer.ts';
 
-type Verb = CommandInput['verb'];
 const VERBS: Verb[] = ['Get', 'Replace', 'Add', 'Delete', 'Exec', 'Copy'];
 const FORMATS = ['', 'chr', 'int', 'bool', 'b64', 'bin', 'node', 'xml', 'float', 'date', 'time', 'null'];
 
-interface Row { verb: Verb; target: string; source: string; data: string; format: string; type: string }
-const empty = (): Row => ({ verb: 'Get', target: './', source: '', data: '', format: '', type: '' });
-
-/** The API body of a row; only the fields the verb uses. */
-export function toCommand(r: Row): CommandInput {
-  const c: CommandInput = { verb: r.verb, target: r.target.trim() };
-  if (r.verb === 'Copy' && r.source.trim()) c.source = r.source.trim();
-  if ((r.verb === 'Replace' || r.verb === 'Add' || r.verb === 'Exec') && r.data !== '') c.data = r.data;
-  if (r.verb !== 'Get' && r.verb !== 'Delete' && r.format) c.format = r.format;
-  if (r.verb !== 'Get' && r.verb !== 'Delete' && r.type.trim()) c.type = r.type.trim();
-  return c;
-}
-
 export function Composer({ onSubmit, canNotify }: { onSubmit: (c: CommandInput[], o: { atomic: boolean; notify: boolean }) => Promise<boolean>; canNotify: boolean }) {
-  const [rows, setRows] = useState<Row[]>([empty()]);
+  const [rows, setRows] = useState<Row[]>([emptyRow()]);
   const [atomic, setAtomic] = useState(false);
   const [notify, setNotify] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -29,7 +16,7 @@ export function Composer({ onSubmit, canNotify }: { onSubmit: (c: CommandInput[]
     e.preventDefault();
     setBusy(true);
     try {
-      if (await onSubmit(rows.map(toCommand), { atomic, notify })) setRows([empty()]);
+      if (await onSubmit(rows.map(toCommand), { atomic, notify })) setRows([emptyRow()]);
     } finally {
       setBusy(false);
     }
@@ -38,8 +25,7 @@ export function Composer({ onSubmit, canNotify }: { onSubmit: (c: CommandInput[]
     <form class="card composer" onSubmit={submit} aria-label="New operation">
       {rows.map((r, i) => {
         const id = `cmd${i}`;
-        const hasData = r.verb === 'Replace' || r.verb === 'Add' || r.verb === 'Exec';
-        const hasMeta = r.verb !== 'Get' && r.verb !== 'Delete';
+        const { data: hasData, meta: hasMeta } = verbUses(r.verb);
         return (
           <fieldset key={i} class="command-row">
             <legend>Command {i + 1}</legend>
@@ -64,7 +50,7 @@ export function Composer({ onSubmit, canNotify }: { onSubmit: (c: CommandInput[]
         );
       })}
       <div class="actions">
-        <button type="button" onClick={() => setRows([...rows, empty()])}>Add a command</button>
+        <button type="button" onClick={() => setRows([...rows, emptyRow()])}>Add a command</button>
         <label class="inline"><input type="checkbox" checked={atomic} onChange={(e) => setAtomic((e.target as HTMLInputElement).checked)} /> Atomic (all or nothing)</label>
         <label class="inline"><input type="checkbox" checked={notify} disabled={!canNotify} onChange={(e) => setNotify((e.target as HTMLInputElement).checked)} /> Notify now{canNotify ? '' : ' (no notification address)'}</label>
         <button type="submit" class="primary" disabled={busy}>Queue operation</button>
