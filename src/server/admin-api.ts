@@ -21,6 +21,8 @@ export interface AdminApiContext {
   notify(devId: string): Promise<{ sessionId: string; address: string }>;
   /** Largest JSON body accepted. */
   maxBodyBytes: number;
+  /** Told when an operation is queued or cancelled through the API (live events). */
+  onOperationChange?(op: Operation): void;
 }
 
 /**
@@ -122,6 +124,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
           op.expiresAt = new Date(Date.now() + s * 1000);
         }
         const created = await store.createOperation(parts[1], op);
+        ctx.onOperationChange?.(created);
         let notified: { sessionId: string } | undefined;
         if (op.notify) {
           try {
@@ -143,6 +146,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
       }
       case 'DELETE operations/{}': {
         const op = await store.cancelOperation(parts[1], 'cancelled through the API');
+        ctx.onOperationChange?.(op);
         send(res, 200, publicOperation(op));
         return true;
       }
@@ -178,11 +182,15 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
   }
 }
 
-function authorize(req: IncomingMessage, tokenHash: Buffer): void {
-  const h = req.headers.authorization ?? '';
-  const m = /^Bearer\s+(\S+)$/i.exec(h);
+/** True when the request carries `Authorization: Bearer <the API token>` (compared in constant time). */
+export function hasValidBearer(req: IncomingMessage, tokenHash: Buffer): boolean {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   const given = createHash('sha256').update(m ? m[1] : '').digest();
-  if (!m || !timingSafeEqual(given, tokenHash)) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
+  return m !== null && timingSafeEqual(given, tokenHash);
+}
+
+function authorize(req: IncomingMessage, tokenHash: Buffer): void {
+  if (!hasValidBearer(req, tokenHash)) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
 }
 
 export async function readJson(req: IncomingMessage, max: number): Promise<Record<string, unknown>> {

@@ -57,7 +57,19 @@ export const OPENAPI = {
     },
     '/api/devices/{devId}/notify': { post: { summary: 'Send package #0 to the device', responses: { 202: ok('sent'), ...errors } } },
     '/api/devices/{devId}/sessions': { get: { summary: 'Recent sessions of a device', responses: { 200: ok('sessions'), ...errors } } },
-    '/api/sessions/{id}': { get: { summary: 'A session with its decoded message trace', responses: { 200: ok('the session'), ...errors } } },
+    '/api/sessions/{id}': { get: { summary: 'A session with its decoded message trace (`decoded`) and the raw message bytes (`bytes`, base64) while retention keeps them', responses: { 200: ok('the session'), ...errors } } },
+    '/api/events/ticket': {
+      post: { summary: 'A single-use ticket (valid 30 s) to open /api/events from a browser, whose EventSource cannot send the bearer header', responses: { 201: ok('the ticket', { type: 'object', properties: { ticket: { type: 'string' }, expiresInSeconds: { type: 'integer' } } }), 401: errors[401] } },
+    },
+    '/api/events': {
+      get: {
+        summary: 'Live server events as text/event-stream: session-end (a device checked in), operation (queued, cancelled or finished), auth-failure',
+        description: 'Authenticate with the bearer header or with ?ticket= from POST /api/events/ticket (this route only). Each event: `event: <type>` and `data: <JSON>` with devId, at and the fields of its type.',
+        security: [{ bearer: [] }, {}],
+        parameters: [{ name: 'ticket', in: 'query', required: false, schema: { type: 'string' } }],
+        responses: { 200: { description: 'the event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 401: errors[401], 503: ok('too many subscribers', error) },
+      },
+    },
     '/api/campaigns': {
       get: { summary: 'Campaigns, newest first', parameters: [{ name: 'state', in: 'query' }, { name: 'limit', in: 'query' }], responses: { 200: ok('campaigns'), ...errors } },
       post: {
