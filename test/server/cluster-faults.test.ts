@@ -11,60 +11,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { DmClient } from '../../src/client/dm-client.js';
 import { parseDeviceConfig } from '../../src/client/device-config.js';
 import { InMemoryTreeStore } from '../../src/tree/index.js';
 import { repoRoot } from '../support/paths.js';
+import type { Json } from '../support/admin-api.js';
+import { RoundRobinBalancer } from '../support/balancer.js';
+import { TEST_PG_URL, dropSchema, postgresSkip } from '../support/postgres.js';
 
-const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const TOKEN = 'cluster-fault-token-0123456789';
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- API answers are read field by field
-
-async function postgresReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 1500 });
-  try { await c.connect(); await c.end(); return true; } catch { return false; }
-}
-const pgSkip = (await postgresReachable()) ? false : `SKIP: PostgreSQL not reachable at ${PG_URL} (cluster fault test needs it; .ci/run starts it)`;
-if (pgSkip) console.log(`# ${pgSkip}`);
-
-/** Round-robin over live backends; a backend that refuses or resets is taken out, as a balancer's health check would. */
-class Balancer {
-  private next = 0;
-  readonly down = new Set<string>();
-  private readonly server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const live = this.backends.filter((b) => !this.down.has(b));
-      const target = live[this.next++ % live.length]!;
-      const u = new URL(target);
-      const up = http.request({ host: u.hostname, port: u.port, path: req.url, method: req.method, headers: { ...req.headers, host: u.host } }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
-      // The node died under this request: the device sees a reset connection and retries.
-      up.on('error', () => { this.down.add(target); req.socket.destroy(); });
-      up.end(Buffer.concat(chunks));
-    });
-  });
-
-  constructor(readonly backends: string[]) {}
-
-  async start(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((r) => this.server.close(() => r()));
-  }
-}
+const pgSkip = await postgresSkip('the cluster fault test');
 
 function startNode(configFile: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(repoRoot(), 'dist', 'src', 'cli', 'main.js'), 'server', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DMVISOR_API_TOKEN: '' } });
@@ -87,13 +45,13 @@ test('cluster under load: SIGKILL one of two nodes; every operation ends exactly
   const dir = mkdtempSync(join(tmpdir(), 'dmvisor-fault-'));
   const nodes: ChildProcess[] = [];
   const clients: DmClient[] = [];
-  let lb: Balancer | undefined;
+  let lb: RoundRobinBalancer | undefined;
   try {
     // The balancer's address must be in the config (RespURI); start it first with no backends known yet.
-    lb = new Balancer([]);
+    lb = new RoundRobinBalancer();
     const lbUrl = await lb.start();
     writeFileSync(join(dir, 'server.json'), JSON.stringify({
-      db: `${PG_URL}?schema=${schema}`, host: '127.0.0.1', port: 0, cluster: true, publicUrl: `${lbUrl}/dm`, apiToken: TOKEN,
+      db: `${TEST_PG_URL}?schema=${schema}`, host: '127.0.0.1', port: 0, cluster: true, publicUrl: `${lbUrl}/dm`, apiToken: TOKEN,
       sessionIdleSeconds: 2, operationSweepSeconds: 1, logLevel: 'silent',
     }));
     const started = await Promise.all([startNode(join(dir, 'server.json')), startNode(join(dir, 'server.json'))]);
@@ -158,10 +116,7 @@ test('cluster under load: SIGKILL one of two nodes; every operation ends exactly
     for (const c of clients) await c.close().catch(() => undefined);
     for (const n of nodes) n.kill('SIGKILL');
     await lb?.close();
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
+    await dropSchema(schema);
     rmSync(dir, { recursive: true, force: true });
   }
 });
