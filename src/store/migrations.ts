@@ -195,10 +195,20 @@ const v1: Migration = {
       .execute();
   },
 };
+
+/** v2: how a device was bootstrapped (issue #5). Nullable: devices registered by an operator have none. */
+const v2: Migration = {
+  version: 2,
+  name: 'devices.bootstrap_method',
+  async up(kdb) {
+    await (kdb as AnyDb).schema.alterTable('devices').addColumn('bootstrap_method', 'text').execute();
+  },
+};
+
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [v1];
+export const MIGRATIONS: readonly Migration[] = [v1, v2];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
