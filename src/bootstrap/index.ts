@@ -8,3 +8,5 @@ export * from './cp-document.js';
 export * from './cp-profile.js';
 export * from './dm-profile.js';
 export * from './apply.js';
+export * from './virtual-card.js';
+export * from './content-type.js';

@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Store, Operation, DeviceRecord, CommandVerb, NewOperation, ClientAuthType, ServerAuthType } from '../store/index.js';
 import { DeviceExistsError, DeviceNotFoundError, OperationNotFoundError, InvalidTransitionError, StoreInputError } from '../store/index.js';
 import { OPENAPI } from './openapi.js';
+import { handleBootstrapApi, type BootstrapApiContext } from './bootstrap-api.js';
 
 /** What the API needs from the server around it. */
 export interface AdminApiContext {
@@ -18,9 +19,12 @@ export interface AdminApiContext {
   notify(devId: string): Promise<{ sessionId: string; address: string }>;
   /** Largest JSON body accepted. */
   maxBodyBytes: number;
+  /** The bootstrap role (`/api/bootstrap/...`); absent: those routes answer 404. */
+  bootstrap?: BootstrapApiContext;
 }
 
-class ApiError extends Error {
+/** An API error answer: status, code, message, offending field. */
+export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
     super(message);
   }
@@ -40,6 +44,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
     const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
     const route = `${req.method} ${parts.map((p, i) => (i % 2 === 1 ? '{}' : p)).join('/')}`;
     const store = ctx.store;
+    if (parts[0] === 'bootstrap' && ctx.bootstrap) return await handleBootstrapApi(req, res, url, parts, ctx.bootstrap, ctx.maxBodyBytes);
     switch (route) {
       case 'GET devices': {
         const limit = intParam(url, 'limit', 1, 500) ?? 100;
@@ -158,7 +163,8 @@ function authorize(req: IncomingMessage, tokenHash: Buffer): void {
   if (!m || !timingSafeEqual(given, tokenHash)) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
 }
 
-async function readJson(req: IncomingMessage, max: number): Promise<Record<string, unknown>> {
+/** Read a JSON object body (415/413/400 as {@link ApiError}). */
+export async function readJson(req: IncomingMessage, max: number): Promise<Record<string, unknown>> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') throw new ApiError(415, 'unsupported_media_type', 'send application/json');
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -209,7 +215,8 @@ function intParam(url: URL, name: string, min: number, max: number): number | un
   return n;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+/** Answer JSON (bytes as base64). */
+export function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(text);

@@ -15,6 +15,8 @@ import { DmvisorError } from '../errors.js';
 import { HMAC_HEADER_NAME } from '../security/index.js';
 import { pino, type Logger } from 'pino';
 import { ServerMetrics } from './metrics.js';
+import { BootstrapService } from './bootstrap-service.js';
+import { BootstrapEndpoint } from './bootstrap-endpoint.js';
 
 /** Options of {@link DmServer.start}. */
 export interface DmServerOptions {
@@ -41,6 +43,8 @@ export interface DmServerOptions {
   trace?: 'all' | 'errors' | 'none';
   /** Sessions per device whose trace is kept. Default 20. */
   tracedSessionsPerDevice?: number;
+  /** Path of the bootstrap server (client-initiated bootstrap, docs/bootstrap.md). Default `/bootstrap`. */
+  bootstrapPath?: string;
 }
 
 const TOKEN_SETTING = 'api-token-sha256';
@@ -88,7 +92,8 @@ export class DmServer {
     const log = options.logger ?? pino({ base: { service: 'dmvisor' } });
     const metrics = new ServerMetrics();
     // Created once the port is known (RespURI needs it); requests cannot arrive before.
-    const ref: { endpoint?: DmEndpoint } = {};
+    const ref: { endpoint?: DmEndpoint; bootstrap?: BootstrapEndpoint; bootstrapService?: BootstrapService } = {};
+    const bootstrapPath = options.bootstrapPath ?? '/bootstrap';
     const handler: http.RequestListener = (req, res) => {
       route(req, res).catch((e: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -112,7 +117,7 @@ export class DmServer {
     };
     async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
       const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname === dmPath) {
+      if (url.pathname === dmPath || url.pathname === bootstrapPath) {
         if (req.method !== 'POST') { res.writeHead(405, { allow: 'POST' }).end(); return; }
         const declared = Number(req.headers['content-length'] ?? 0);
         if (declared > maxMessageBytes) { res.writeHead(413).end(); req.destroy(); return; }
@@ -125,7 +130,7 @@ export class DmServer {
         }
         const hmac = req.headers[HMAC_HEADER_NAME];
         const token = url.searchParams.get('s') ?? undefined;
-        const answer = await ref.endpoint!.handle({
+        const answer = await (url.pathname === dmPath ? ref.endpoint! : ref.bootstrap!).handle({
           body: new Uint8Array(Buffer.concat(chunks)), contentType: String(req.headers['content-type'] ?? ''),
           ...(typeof hmac === 'string' ? { hmacHeader: hmac } : {}), ...(token ? { token } : {}),
         });
@@ -136,7 +141,8 @@ export class DmServer {
         res.writeHead(answer.status, headers).end(answer.body);
         return;
       }
-      if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024 })) return;
+      const bootstrap = { service: ref.bootstrapService!, onIssued: (e: object) => log.info({ event: 'bootstrap-issued', ...e }, 'bootstrap issued') };
+      if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024, bootstrap })) return;
       if (url.pathname === '/healthz') { res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'); return; }
       if (url.pathname === '/metrics' && req.method === 'GET') {
         const m = await metrics.text();
@@ -173,6 +179,11 @@ export class DmServer {
       },
     });
     ref.endpoint = endpoint;
+    ref.bootstrapService = new BootstrapService(store, { serverId, dmUrl: options.publicUrl ?? `${base}${dmPath}` });
+    ref.bootstrap = new BootstrapEndpoint({
+      service: ref.bootstrapService, publicUrl: options.publicUrl ? new URL(bootstrapPath, options.publicUrl).href : `${base}${bootstrapPath}`,
+      onEvent: (e) => (e.event === 'refused' ? log.warn({ ...e, event: `bootstrap-${e.event}` }, 'bootstrap refused') : log.info({ ...e, event: `bootstrap-${e.event}` }, 'bootstrap')),
+    });
     log.info({ event: 'listening', url: base, dmPath }, 'dmvisor server listening');
     return new DmServer(store, endpoint, server, base, generated, metrics);
   }
