@@ -2,8 +2,9 @@
  * Server side of the bootstrap benchmark (bench/bootstrap-bench.ts): a real
  * `DmServer` on a fresh SQLite file with one enrollment secret, run as a
  * child process so the load generator's CPU is not the server's. Prints
- * `{ url }` over IPC when listening; on `stats` answers the number of
- * registered devices and how each was bootstrapped; on `stop` exits.
+ * `{ url }` over IPC when listening; on `mark` starts counting its CPU time;
+ * on `stats` answers the CPU time since the mark, the number of registered
+ * devices and how each was bootstrapped; on `stop` exits.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -20,8 +21,10 @@ async function main(): Promise<void> {
   await server.store.setSetting('bootstrap:enrollments', JSON.stringify([{ ...BENCH_ENROLLMENT, profile: 'default', createdAt: new Date().toISOString() }]));
   const cleanup = async () => { await server.stop(); rmSync(dir, { recursive: true, force: true }); process.exit(0); };
   process.on('disconnect', () => { void cleanup(); });
+  let mark = process.cpuUsage();
   process.on('message', (m: { cmd: string }) => {
     if (m.cmd === 'stop') void cleanup();
+    else if (m.cmd === 'mark') { mark = process.cpuUsage(); process.send!({ ok: true }); }
     else if (m.cmd === 'stats') {
       void (async () => {
         let after: string | undefined;
@@ -33,7 +36,8 @@ async function main(): Promise<void> {
           if (!page.next) break;
           after = page.next;
         }
-        process.send!({ devices, methods, rss: process.memoryUsage().rss });
+        const cpu = process.cpuUsage(mark);
+        process.send!({ devices, methods, rss: process.memoryUsage().rss, cpuMs: (cpu.user + cpu.system) / 1000 });
       })();
     }
   });

@@ -8,8 +8,8 @@
  *   enrollment secret, the default bootstrap profile (md5 both ways).
  * - This process is the load generator: N never-seen devices (full 20,000,
  *   quick 2,000), each a `ClientSession` (XML, basic Cred with the enrollment
- *   secret) on its own fresh standard tree whose ./DMAcc lets the bootstrap
- *   server Add, posted with `DmHttpClient` (keep-alive, no retries) to
+ *   secret) on its own fresh tree holding just DMAcc (what a bootstrap
+ *   touches), whose ./DMAcc lets the bootstrap server Add, posted with `DmHttpClient` (keep-alive, no retries) to
  *   `/bootstrap`, `concurrency` sessions in flight (closed loop) after a
  *   warm-up of 200 devices.
  * - A bootstrap counts when its session ends `completed` and the device's
@@ -22,9 +22,11 @@
  *   server bench measures those).
  */
 import { fork } from 'node:child_process';
+import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createStandardTree, listDmAccounts } from '../src/mo/index.js';
+import { DMACC_MO, instantiateMo, listDmAccounts, moResolver } from '../src/mo/index.js';
+import { DmTree } from '../src/tree/index.js';
 import { ClientSession, type OutboundMessage } from '../src/session/client-session.js';
 import { DmHttpClient } from '../src/transport/http-client.js';
 import { BENCH_ENROLLMENT } from './bootstrap-bench-child.js';
@@ -40,6 +42,11 @@ export interface BootstrapBenchResult {
   latencyMs: { p50: number; p95: number; p99: number };
   registry: { devices: number; methods: Record<string, number> };
   serverRssMiB: number;
+  /** Server process CPU time per bootstrap (user + system) during the timed phase. */
+  serverCpuMsPerBootstrap: number;
+  generatorCpuMsPerBootstrap: number;
+  /** 1-minute load average at the end (this machine's 2 cores are shared). */
+  loadAverage: number;
 }
 
 
@@ -47,16 +54,16 @@ export interface BootstrapBenchResult {
 export async function runBootstrapBench(quick: boolean): Promise<BootstrapBenchResult> {
   const devices = quick ? 2000 : 20000;
   const concurrency = 32;
-  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'bootstrap-bench-child.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const prof = process.env.DMVISOR_BENCH_CPU_PROF; // a folder: profile the server child there
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'bootstrap-bench-child.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [] });
   const next = () => new Promise<Record<string, unknown>>((resolve) => child.once('message', (m) => resolve(m as Record<string, unknown>)));
   const { url } = (await next()) as { url: string };
   const http = new DmHttpClient({ retries: 0, timeoutMs: 30_000 });
   let sessionCounter = 0;
   const bootstrap = async (devId: string): Promise<string | undefined> => {
-    const tree = createStandardTree({
-      devInfo: { devId, man: 'Acme', mod: 'VM', dmV: '1.2', lang: 'en-US' },
-      devDetail: { devTyp: 'vm', oem: 'Acme', fwV: '1', swV: '1', hwV: 'A', lrgObj: true },
-    });
+    // Only what a bootstrap touches (DMAcc): the generator's CPU is the server's competitor on this machine.
+    const tree = new DmTree({ resolveMo: moResolver() });
+    instantiateMo(tree, DMACC_MO);
     tree.setAcl('./DMAcc', 'Get=*&Add=dmvisor-bootstrap');
     const cs = new ClientSession({
       tree,
@@ -98,17 +105,23 @@ export async function runBootstrapBench(quick: boolean): Promise<BootstrapBenchR
     await run(Array.from({ length: 200 }, (_, i) => `VM:warm-${i}`));
     const ids = Array.from({ length: devices }, (_, i) => `VM:bench-${String(i).padStart(6, '0')}`);
     const latencies: number[] = [];
+    child.send({ cmd: 'mark' });
+    await next();
+    const genCpu0 = process.cpuUsage();
     const t0 = performance.now();
     const r = await run(ids, latencies);
     const seconds = (performance.now() - t0) / 1000;
+    const genCpu = process.cpuUsage(genCpu0);
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
     child.send({ cmd: 'stats' });
-    const stats = (await next()) as { devices: number; methods: Record<string, number>; rss: number };
+    const stats = (await next()) as { devices: number; methods: Record<string, number>; rss: number; cpuMs: number };
     return {
       devices, concurrency, seconds, perSecond: devices / seconds, failures: r.failures, ...(r.first ? { firstFailure: r.first } : {}),
       latencyMs: { p50: pct(0.5), p95: pct(0.95), p99: pct(0.99) },
       registry: { devices: stats.devices, methods: stats.methods }, serverRssMiB: stats.rss / 2 ** 20,
+      serverCpuMsPerBootstrap: stats.cpuMs / devices, generatorCpuMsPerBootstrap: (genCpu.user + genCpu.system) / 1000 / devices,
+      loadAverage: os.loadavg()[0],
     };
   } finally {
     http.close();
@@ -126,7 +139,10 @@ export function formatBootstrapBench(r: BootstrapBenchResult): string {
     ['failures', String(r.failures) + (r.firstFailure ? ` (first: ${r.firstFailure})` : ''), '0', r.failures === 0 ? '✓' : '✗'],
     ['latency p50 / p95 / p99', `${r.latencyMs.p50.toFixed(1)} / ${r.latencyMs.p95.toFixed(1)} / ${r.latencyMs.p99.toFixed(1)} ms`, '', ''],
     ['registry: one record per device, all client-initiated', `${r.registry.devices} (${JSON.stringify(r.registry.methods)})`, String(expected), registryOk ? '✓' : '✗'],
+    ['server CPU per bootstrap', `${r.serverCpuMsPerBootstrap.toFixed(2)} ms (≈ ${(1000 / r.serverCpuMsPerBootstrap).toFixed(0)}/s per core)`, '', ''],
+    ['generator CPU per bootstrap', `${r.generatorCpuMsPerBootstrap.toFixed(2)} ms`, '', ''],
     ['server RSS after the storm', `${r.serverRssMiB.toFixed(0)} MiB`, '', ''],
+    ['machine: cores, load average (1 min)', `${os.cpus().length}, ${r.loadAverage.toFixed(1)}`, '', ''],
   ];
   const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((x) => x[i].length), ['figure', 'value', 'target', ''][i].length));
   const line = (x: string[]) => x.map((c, i) => c.padEnd(w[i])).join('  ');

@@ -41,6 +41,12 @@ export function accountAcl(serverId: string): string {
   return `Add=${serverId}&Delete=${serverId}&Get=${serverId}&Replace=${serverId}`;
 }
 
+/** A TNDS `MgmtTree` holding accounts as `<x>` nodes (ACL on each, typed with the DMAcc MO id). */
+export function dmAccountsTnds(accounts: readonly DmBootstrapAccount[]): EmbeddedElement {
+  const nodes = accounts.map((a) => tndsNode(a.node, dmAccountValues(a.account), a.acl ?? accountAcl(a.account.serverId), DMACC_MO_ID));
+  return el('MgmtTree', el('VerDTD', '1.2'), ...nodes);
+}
+
 /** Build the bootstrap message (model). */
 export function buildDmBootstrapModel(accounts: readonly DmBootstrapAccount[], options: DmBootstrapOptions): SyncMLMessage {
   const commands: Command[] = [];
@@ -54,10 +60,9 @@ export function buildDmBootstrapModel(accounts: readonly DmBootstrapAccount[], o
       commands.push({ kind: 'Add', cmdID: next(), items });
     }
   } else {
-    const nodes = accounts.map((a) => tndsNode(a.node, dmAccountValues(a.account), a.acl ?? accountAcl(a.account.serverId), DMACC_MO_ID));
     commands.push({
       kind: 'Add', cmdID: next(),
-      items: [{ target: { locURI: './Inbox' }, meta: { format: 'xml', type: TNDS_WBXML }, data: { kind: 'tnds', root: el('MgmtTree', el('VerDTD', '1.2'), ...nodes) } }],
+      items: [{ target: { locURI: './Inbox' }, meta: { format: 'xml', type: TNDS_WBXML }, data: { kind: 'tnds', root: dmAccountsTnds(accounts) } }],
     });
   }
   return {

@@ -19,13 +19,12 @@
  * challenge and, after the allowed attempts, 401 — nothing is registered.
  */
 import { randomBytes } from 'node:crypto';
-import { decodeMessage, classifyDmContentType, dmMediaTypeFor, type SyncMLMessage } from '../syncml/index.js';
+import { decodeMessage, classifyDmContentType, dmMediaTypeFor, encodeEmbeddedXml, type SyncMLMessage } from '../syncml/index.js';
 import { ServerSession, type PendingOperation } from '../session/server-session.js';
 import { decodeBasicCred, verifyBasicCred, verifyMd5Cred } from '../security/index.js';
 import { DecodeError, DmvisorError } from '../errors.js';
 import type { DmAccount } from '../mo/dmacc.js';
-import { dmAccountValues } from '../mo/dmacc.js';
-import type { MoValues } from '../mo/instantiate.js';
+import { dmAccountsTnds } from '../bootstrap/dm-profile.js';
 import type { BootstrapService, EnrollmentSecret } from './bootstrap-service.js';
 import type { DmRequest, DmResponse } from './dm-endpoint.js';
 
@@ -135,7 +134,7 @@ export class BootstrapEndpoint {
       }
       this.options.onEvent?.({ event: 'enrolled', devId, enrollment: enrollment.name });
       const node = this.options.service.serverId.replace(/[^A-Za-z0-9._~-]/g, '_') || 'dmvisor';
-      operations.push({ id: `bootstrap-${token}`, atomic: true, commands: addCommands(node, account) });
+      operations.push({ id: `bootstrap-${token}`, commands: addCommands(node, account) });
     }
     const engine = new ServerSession({
       serverUri: this.options.publicUrl,
@@ -176,23 +175,13 @@ function credentialName(msg: SyncMLMessage): string | undefined {
   return msg.header.source.locName;
 }
 
-/** The Add commands of an account: its `<x>` node, then every interior node and leaf. */
+/**
+ * The account as one Add of a TNDS object to ./DMAcc (its `<x>` node with
+ * the standard ACL): one command instead of one per node.
+ */
 function addCommands(node: string, account: DmAccount): PendingOperation['commands'] {
-  const base = `./DMAcc/${node}`;
-  const out: PendingOperation['commands'] = [{ verb: 'Add', target: base, format: 'node' }];
-  flatten(dmAccountValues(account), base, out);
-  return out;
-}
-
-function flatten(values: MoValues, base: string, out: PendingOperation['commands']): void {
-  for (const [name, v] of Object.entries(values)) {
-    const uri = `${base}/${name}`;
-    if (v instanceof Uint8Array) out.push({ verb: 'Add', target: uri, data: v, format: 'bin' });
-    else if (typeof v === 'object' && v !== null) {
-      out.push({ verb: 'Add', target: uri, format: 'node' });
-      flatten(v as MoValues, uri, out);
-    } else out.push({ verb: 'Add', target: uri, data: String(v), format: 'chr' });
-  }
+  const data = encodeEmbeddedXml({ kind: 'tnds', root: dmAccountsTnds([{ node, account }]) });
+  return [{ verb: 'Add', target: './DMAcc', data, format: 'xml', type: 'application/vnd.syncml.dmtnds+xml' }];
 }
 
 function plain(status: number, text: string): DmResponse {
