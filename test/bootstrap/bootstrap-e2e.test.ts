@@ -216,3 +216,37 @@ test('client-initiated storm: 40 devices at once, each registered once with exac
     assert.ok(page.json.devices.every((d: Json) => d.bootstrapMethod === 'client-initiated'));
   });
 });
+
+test('bad input at the server: garbage to /bootstrap, bad API bodies — clear statuses, registry unchanged', async () => {
+  await withServer(async (server) => {
+    const garbage = await fetch(`${server.url}/bootstrap`, { method: 'POST', headers: { 'content-type': 'application/vnd.syncml.dm+wbxml' }, body: new Uint8Array([2, 0xa4, 1, 0x6a, 0, 0x6d, 0xff]) });
+    assert.equal(garbage.status, 400);
+    const wrongType = await fetch(`${server.url}/bootstrap`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' });
+    assert.equal(wrongType.status, 415);
+    const cases: [string, string, unknown, number, RegExp][] = [
+      ['POST', '/api/bootstrap/documents', { devId: 'X', sec: 'NOPE', pin: '1' }, 400, /unknown SEC/],
+      ['POST', '/api/bootstrap/documents', { devId: 'X', sec: 'NETWPIN' }, 400, /imsi/],
+      ['POST', '/api/bootstrap/documents', { devId: 'X', profile: 'missing' }, 404, /no bootstrap profile/],
+      ['POST', '/api/bootstrap/documents', { devId: 'X', method: 'telepathy' }, 400, /method/],
+      ['POST', '/api/bootstrap/push', { devId: 'X', address: 'ftp://x', sec: 'USERPIN', pin: '1' }, 400, /scheme/],
+      ['POST', '/api/bootstrap/push', { devId: 'X', address: 'udp://127.0.0.1:9', pin: '1' }, 400, /SEC/],
+      ['PUT', '/api/bootstrap/profiles/p1', { profile: 'xx' }, 400, /profile/],
+      ['PUT', '/api/bootstrap/profiles/p1', { evil: true }, 400, /unknown field/],
+      ['POST', '/api/bootstrap/enrollments', { name: 'a b' }, 400, /name/],
+      ['POST', '/api/bootstrap/enrollments', { secret: 'short' }, 400, /secret/],
+    ];
+    for (const [method, path, body, status, re] of cases) {
+      const r = await api(server.url, method, path, body);
+      assert.equal(r.status, status, `${method} ${path} ${JSON.stringify(body)}: ${JSON.stringify(r.json)}`);
+      assert.match(r.json.error.message, re);
+    }
+    // An operator-registered device is never taken over by a bootstrap.
+    await api(server.url, 'POST', '/api/devices', { devId: 'OP:1', clientAuth: { type: 'md5', name: 'op', secret: 'op-secret' } });
+    const take = await api(server.url, 'POST', '/api/bootstrap/documents', { devId: 'OP:1', replace: true });
+    assert.equal(take.status, 409);
+    assert.match(take.json.error.message, /registered by an operator/);
+    assert.equal((await api(server.url, 'GET', '/api/devices?limit=10')).json.devices.length, 1);
+    const openapi = await api(server.url, 'GET', '/api/openapi.json');
+    assert.ok(openapi.json.paths['/api/bootstrap/push']);
+  });
+});

@@ -163,3 +163,26 @@ test('CP profile with NETWPIN applies through applyBootstrap', () => {
   applyBootstrap(t2, { bytes, contentType: CP_WBXML_TYPE, sec: 'USERPINMAC' }, { secrets: { pin: typed } });
   assert.equal(listDmAccounts(t2).length, 1);
 });
+
+test('hostile input: random and mutated bytes only ever raise typed errors; the tree never changes', () => {
+  let seed = 12345;
+  const rnd = () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 2 ** 32; };
+  const t = tree();
+  const samples = [MIN_CP, CP_156, buildDmBootstrapMessage([{ node: 'srv1', account }], { form: 'tnds', target: '*', source: 'srv1' })];
+  for (let i = 0; i < 600; i++) {
+    const base = samples[i % samples.length];
+    const bytes = new Uint8Array(i % 5 === 0 ? Array.from({ length: 1 + Math.floor(rnd() * 200) }, () => Math.floor(rnd() * 256)) : base);
+    if (i % 5 !== 0) for (let k = 0; k < 1 + Math.floor(rnd() * 4); k++) bytes[Math.floor(rnd() * bytes.length)] = Math.floor(rnd() * 256);
+    const cut = i % 3 === 0 ? bytes.subarray(0, Math.floor(rnd() * bytes.length)) : bytes;
+    for (const contentType of [CP_WBXML_TYPE, DM_BOOTSTRAP_TYPE]) {
+      try {
+        applyBootstrap(t, { bytes: cut, contentType }, { requireSecurity: false });
+        // A mutation may still be a valid document; then it was applied — undo for the next round.
+        for (const a of listDmAccounts(t)) t.deleteNode(`./DMAcc/${a.node}`);
+      } catch (e) {
+        assert.ok(e instanceof DecodeError || e instanceof BootstrapRefusedError || (e as { code?: string }).code?.startsWith('DMV_ERR'), `${i}: ${String(e)}`);
+      }
+    }
+  }
+  assert.equal(JSON.stringify(listDmAccounts(t)), '[]');
+});
