@@ -11,6 +11,7 @@ import { runTree } from './tree-command.js';
 import { runServer } from './server-command.js';
 import { runOperator } from './operator-commands.js';
 import { runBootstrap } from './bootstrap-command.js';
+import { runCampaign } from './campaign-command.js';
 import { DecodeError, DmvisorError } from '../errors.js';
 
 const USAGE = `dmvisor — an OMA Device Management (SyncML DM 1.2) stack for devices that host virtual machines
@@ -21,6 +22,8 @@ commands:
   server     run the DM server (DM endpoint + admin API); what \`npm start\` runs
   devices    list the server's devices (admin API; --url, --token)
   get, set, exec, notify   queue a Get/Replace/Exec on a device, or wake it (admin API)
+  sessions, trace          a device's sessions; one session's messages, decoded (admin API)
+  campaign   one operation for a group of devices, in batches (admin API)
   codec      convert and inspect DM messages: xml2wbxml, wbxml2xml, inspect
   client     run a DM client: one session (--once) or listen for notifications (--daemon)
   tree       management objects: print an MO's DDF (tree ddf DMAcc)
@@ -51,8 +54,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return runTree(rest, io);
       case 'server':
         return await runServer(rest, io);
-      case 'devices': case 'get': case 'set': case 'exec': case 'notify':
+      case 'devices': case 'get': case 'set': case 'exec': case 'notify': case 'sessions': case 'trace':
         return await runOperator(command, rest, io);
+      case 'campaign':
+        return await runCampaign(rest, io);
       case 'version': case '--version': case '-v':
         io.stdout(version() + '\n');
         return 0;

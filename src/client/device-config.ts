@@ -94,7 +94,7 @@ export interface DeviceConfig {
 
 /** Validate a parsed JSON config. `file` names it in errors. */
 export function parseDeviceConfig(raw: unknown, file: string): DeviceConfig {
-  const v = new Validator(file);
+  const v = new ConfigValidator(file);
   const root = v.object(raw, '');
   v.only(root, '', ['stateDir', 'device', 'accounts', 'bootstrap', 'notifications', 'session', 'tls', '$schema', 'comment']);
   const dev = v.object(root.device, 'device');
@@ -162,7 +162,7 @@ export function parseDeviceConfig(raw: unknown, file: string): DeviceConfig {
   return config;
 }
 
-function account(v: Validator, raw: unknown, path: string): ConfigAccount {
+function account(v: ConfigValidator, raw: unknown, path: string): ConfigAccount {
   const a = v.object(raw, path);
   v.only(a, path, ['node', 'serverId', 'name', 'serverUri', 'encoding', 'clientAuth', 'serverAuth']);
   const serverUri = v.string(a.serverUri, `${path}.serverUri`);
@@ -186,7 +186,7 @@ function account(v: Validator, raw: unknown, path: string): ConfigAccount {
   return out;
 }
 
-function bootstrap(v: Validator, raw: unknown, accounts: readonly ConfigAccount[]): ConfigBootstrap {
+function bootstrap(v: ConfigValidator, raw: unknown, accounts: readonly ConfigAccount[]): ConfigBootstrap {
   const b = v.object(raw, 'bootstrap');
   v.only(b, 'bootstrap', ['documents', 'smartcard', 'pin', 'imsi', 'userNetwPinKey', 'allowOverwrite', 'server']);
   const sec = (x: unknown, path: string): SecMethod => {
@@ -232,13 +232,13 @@ function bootstrap(v: Validator, raw: unknown, accounts: readonly ConfigAccount[
   return out;
 }
 
-function imsi(v: Validator, x: unknown, path: string): string {
+function imsi(v: ConfigValidator, x: unknown, path: string): string {
   const s = v.string(x, path);
   if (!/^\d{5,15}$/.test(s)) v.fail(path, 'must be 5 to 15 digits');
   return s;
 }
 
-function auth(v: Validator, raw: unknown, path: string): ConfigAuth {
+function auth(v: ConfigValidator, raw: unknown, path: string): ConfigAuth {
   const a = v.object(raw, path);
   v.only(a, path, ['type', 'name', 'secret', 'nonce']);
   const type = v.oneOf(a.type, `${path}.type`, CONFIG_AUTH_TYPES);
@@ -254,7 +254,8 @@ function auth(v: Validator, raw: unknown, path: string): ConfigAuth {
   return out;
 }
 
-class Validator {
+/** Field-by-field checks of a parsed JSON config; each failure is a {@link ConfigError} naming the field. */
+export class ConfigValidator {
   constructor(private readonly file: string) {}
 
   fail(path: string, reason: string): never {

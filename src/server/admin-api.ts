@@ -6,9 +6,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Store, Operation, DeviceRecord, CommandVerb, NewOperation, ClientAuthType, ServerAuthType } from '../store/index.js';
-import { DeviceExistsError, DeviceNotFoundError, OperationNotFoundError, InvalidTransitionError, StoreInputError } from '../store/index.js';
+import { CampaignNotFoundError, DeviceExistsError, DeviceNotFoundError, OperationNotFoundError, InvalidTransitionError, StoreInputError } from '../store/index.js';
 import { OPENAPI } from './openapi.js';
+import { handleCampaignApi } from './campaign-api.js';
 import { handleBootstrapApi, type BootstrapApiContext } from './bootstrap-api.js';
+import { decodeMessage, encodeXml } from '../syncml/index.js';
+import { DecodeError } from '../errors.js';
 
 /** What the API needs from the server around it. */
 export interface AdminApiContext {
@@ -23,7 +26,38 @@ export interface AdminApiContext {
   bootstrap?: BootstrapApiContext;
 }
 
-/** An API error answer: status, code, message, offending field. */
+/**
+ * The readable form of a traced message, made when it is read (not on the
+ * session's hot path): indented XML of what was decoded from its bytes.
+ */
+function readableTrace(m: { bytes?: Uint8Array; encoding: string; truncated: boolean }): string | undefined {
+  if (!m.bytes || m.truncated || (m.encoding !== 'xml' && m.encoding !== 'wbxml')) return undefined;
+  try {
+    return encodeXml(decodeMessage(m.bytes, m.encoding), { indent: 2 });
+  } catch (e) {
+    if (e instanceof DecodeError) return undefined; // the trace entry's `error` says why
+    throw e;
+  }
+}
+
+/** The `commands` of an operation (or a campaign) from a request body, each field checked. */
+export function parseCommands(commands: unknown): NewOperation['commands'] {
+  if (!Array.isArray(commands) || commands.length === 0) throw new ApiError(400, 'invalid', 'commands must be a non-empty array', 'commands');
+  if (commands.length > 1000) throw new ApiError(400, 'invalid', 'at most 1000 commands', 'commands');
+  return commands.map((c: unknown, i: number) => {
+    const o = asObj(c, `commands[${i}]`);
+    const verb = oneOf(o, `commands[${i}].verb`, 'verb', VERBS);
+    const cmd: NewOperation['commands'][number] = { verb, target: str(o, `commands[${i}].target`, 1, 1024, 'target') };
+    if (o.source !== undefined) cmd.source = str(o, `commands[${i}].source`, 1, 1024, 'source');
+    if (o.data !== undefined) cmd.data = str(o, `commands[${i}].data`, 0, 16 * 1024 * 1024, 'data');
+    if (o.format !== undefined) cmd.format = str(o, `commands[${i}].format`, 1, 16, 'format');
+    if (o.type !== undefined) cmd.type = str(o, `commands[${i}].type`, 1, 256, 'type');
+    if (verb === 'Copy' && cmd.source === undefined) throw new ApiError(400, 'invalid', 'Copy needs a source', `commands[${i}].source`);
+    return cmd;
+  });
+}
+
+/** An API error answer (status, code, message, field). */
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
     super(message);
@@ -41,6 +75,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
   try {
     if (url.pathname === '/api/openapi.json' && req.method === 'GET') { send(res, 200, OPENAPI); return true; }
     authorize(req, ctx.tokenHash);
+    if (await handleCampaignApi(req, res, url, ctx.store)) return true;
     const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
     const route = `${req.method} ${parts.map((p, i) => (i % 2 === 1 ? '{}' : p)).join('/')}`;
     const store = ctx.store;
@@ -82,23 +117,14 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
       case 'POST devices/{}/operations': {
         const body = await readJson(req, ctx.maxBodyBytes);
         const commands = body.commands;
-        if (!Array.isArray(commands) || commands.length === 0) throw new ApiError(400, 'invalid', 'commands must be a non-empty array', 'commands');
-        if (commands.length > 1000) throw new ApiError(400, 'invalid', 'at most 1000 commands', 'commands');
-        const op: NewOperation = {
-          commands: commands.map((c: unknown, i: number) => {
-            const o = asObj(c, `commands[${i}]`);
-            const verb = oneOf(o, `commands[${i}].verb`, 'verb', VERBS);
-            const cmd: NewOperation['commands'][number] = { verb, target: str(o, `commands[${i}].target`, 1, 1024, 'target') };
-            if (o.source !== undefined) cmd.source = str(o, `commands[${i}].source`, 1, 1024, 'source');
-            if (o.data !== undefined) cmd.data = str(o, `commands[${i}].data`, 0, 16 * 1024 * 1024, 'data');
-            if (o.format !== undefined) cmd.format = str(o, `commands[${i}].format`, 1, 16, 'format');
-            if (o.type !== undefined) cmd.type = str(o, `commands[${i}].type`, 1, 256, 'type');
-            if (verb === 'Copy' && cmd.source === undefined) throw new ApiError(400, 'invalid', 'Copy needs a source', `commands[${i}].source`);
-            return cmd;
-          }),
-        };
+        const op: NewOperation = { commands: parseCommands(commands) };
         if (body.atomic !== undefined) op.atomic = bool(body, 'atomic');
         if (body.notify !== undefined) op.notify = bool(body, 'notify');
+        if (body.expiresInSeconds !== undefined) {
+          const s = body.expiresInSeconds;
+          if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > 366 * 86400) throw new ApiError(400, 'invalid', 'expiresInSeconds must be an integer from 1 to 31622400', 'expiresInSeconds');
+          op.expiresAt = new Date(Date.now() + s * 1000);
+        }
         const created = await store.createOperation(parts[1], op);
         let notified: { sessionId: string } | undefined;
         if (op.notify) {
@@ -139,7 +165,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
       case 'GET sessions/{}': {
         const s = await store.getSession(parts[1]);
         if (!s) throw new ApiError(404, 'not_found', `no session ${JSON.stringify(parts[1])}`);
-        send(res, 200, { ...s, messages: s.messages.map((m) => ({ ...m, bytes: m.bytes ? Buffer.from(m.bytes).toString('base64') : undefined })) });
+        send(res, 200, { ...s, messages: s.messages.map((m) => ({ ...m, decoded: m.decoded ?? readableTrace(m), bytes: m.bytes ? Buffer.from(m.bytes).toString('base64') : undefined })) });
         return true;
       }
       default:
@@ -148,7 +174,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
   } catch (e) {
     if (e instanceof ApiError) send(res, e.status, { error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } });
     else if (e instanceof DeviceExistsError) send(res, 409, { error: { code: 'exists', message: e.message } });
-    else if (e instanceof DeviceNotFoundError || e instanceof OperationNotFoundError) send(res, 404, { error: { code: 'not_found', message: e.message } });
+    else if (e instanceof DeviceNotFoundError || e instanceof OperationNotFoundError || e instanceof CampaignNotFoundError) send(res, 404, { error: { code: 'not_found', message: e.message } });
     else if (e instanceof InvalidTransitionError) send(res, 409, { error: { code: 'conflict', message: e.message } });
     else if (e instanceof StoreInputError) send(res, 400, { error: { code: 'invalid', message: e.message } });
     else throw e;
@@ -163,7 +189,6 @@ function authorize(req: IncomingMessage, tokenHash: Buffer): void {
   if (!m || !timingSafeEqual(given, tokenHash)) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
 }
 
-/** Read a JSON object body (415/413/400 as {@link ApiError}). */
 export async function readJson(req: IncomingMessage, max: number): Promise<Record<string, unknown>> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') throw new ApiError(415, 'unsupported_media_type', 'send application/json');
@@ -185,20 +210,20 @@ export async function readJson(req: IncomingMessage, max: number): Promise<Recor
   return asObj(parsed, 'body');
 }
 
-function asObj(x: unknown, field: string): Record<string, unknown> {
+export function asObj(x: unknown, field: string): Record<string, unknown> {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new ApiError(400, 'invalid', `${field} must be an object`, field);
   return x as Record<string, unknown>;
 }
-function obj(o: Record<string, unknown>, key: string): Record<string, unknown> {
+export function obj(o: Record<string, unknown>, key: string): Record<string, unknown> {
   return asObj(o[key], key);
 }
-function str(o: Record<string, unknown>, field: string, min: number, max: number, key = field): string {
+export function str(o: Record<string, unknown>, field: string, min: number, max: number, key = field): string {
   const v = o[key];
   if (typeof v !== 'string') throw new ApiError(400, 'invalid', `${field} must be a string`, field);
   if (v.length < min || v.length > max) throw new ApiError(400, 'invalid', `${field} must be ${min}–${max} characters`, field);
   return v;
 }
-function bool(o: Record<string, unknown>, field: string): boolean {
+export function bool(o: Record<string, unknown>, field: string): boolean {
   if (typeof o[field] !== 'boolean') throw new ApiError(400, 'invalid', `${field} must be true or false`, field);
   return o[field] as boolean;
 }
@@ -207,7 +232,7 @@ function oneOf<T extends string>(o: Record<string, unknown>, field: string, key:
   if (typeof v !== 'string' || !allowed.includes(v as T)) throw new ApiError(400, 'invalid', `${field} must be one of ${allowed.join(', ')}`, field);
   return v as T;
 }
-function intParam(url: URL, name: string, min: number, max: number): number | undefined {
+export function intParam(url: URL, name: string, min: number, max: number): number | undefined {
   const v = url.searchParams.get(name);
   if (v === null) return undefined;
   const n = Number(v);
@@ -215,7 +240,6 @@ function intParam(url: URL, name: string, min: number, max: number): number | un
   return n;
 }
 
-/** Answer JSON (bytes as base64). */
 export function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });

@@ -92,7 +92,7 @@ export const OPENAPI = {
     '/api/devices/{devId}/operations': {
       post: {
         summary: 'Queue an operation',
-        requestBody: json({ type: 'object', required: ['commands'], properties: { commands: { type: 'array', items: { $ref: '#/components/schemas/Command' } }, atomic: { type: 'boolean' }, notify: { type: 'boolean' } } }),
+        requestBody: json({ type: 'object', required: ['commands'], properties: { commands: { type: 'array', items: { $ref: '#/components/schemas/Command' } }, atomic: { type: 'boolean' }, notify: { type: 'boolean' }, expiresInSeconds: { type: 'integer', minimum: 1, maximum: 31622400 } } }),
         responses: { 201: ok('queued', { $ref: '#/components/schemas/Operation' }), ...errors },
       },
     },
@@ -103,6 +103,27 @@ export const OPENAPI = {
     '/api/devices/{devId}/notify': { post: { summary: 'Send package #0 to the device', responses: { 202: ok('sent'), ...errors } } },
     '/api/devices/{devId}/sessions': { get: { summary: 'Recent sessions of a device', responses: { 200: ok('sessions'), ...errors } } },
     '/api/sessions/{id}': { get: { summary: 'A session with its decoded message trace', responses: { 200: ok('the session'), ...errors } } },
+    '/api/campaigns': {
+      get: { summary: 'Campaigns, newest first', parameters: [{ name: 'state', in: 'query' }, { name: 'limit', in: 'query' }], responses: { 200: ok('campaigns'), ...errors } },
+      post: {
+        summary: 'One operation for the devices matching a filter, delivered in batches',
+        requestBody: json({
+          type: 'object', required: ['name', 'filter', 'commands'],
+          properties: {
+            name: { type: 'string' },
+            filter: { type: 'object', properties: { devIds: { type: 'array', items: { type: 'string' } }, search: { type: 'string' }, parentDevId: { type: 'string' }, devInfo: { type: 'object', additionalProperties: { type: 'string' } } } },
+            commands: { type: 'array', items: { $ref: '#/components/schemas/Command' } }, atomic: { type: 'boolean' }, notify: { type: 'boolean' },
+            batchSize: { type: 'integer', minimum: 1, maximum: 100000 }, maxFailureRate: { type: 'number', minimum: 0, maximum: 1 },
+          },
+        }),
+        responses: { 201: ok('created, running'), ...errors },
+      },
+    },
+    '/api/campaigns/{id}': { get: { summary: 'A campaign with its progress (devices waiting, in flight, succeeded, failed…)', responses: { 200: ok('the campaign'), ...errors } } },
+    '/api/campaigns/{id}/targets': { get: { summary: 'Each device of a campaign and its outcome (keyset pages by DevId)', parameters: [{ name: 'limit', in: 'query' }, { name: 'after', in: 'query' }], responses: { 200: ok('a page of targets'), ...errors } } },
+    '/api/campaigns/{id}/pause': { post: { summary: 'Stop queueing new batches', responses: { 200: ok('paused'), 409: ok('not running', error), ...errors } } },
+    '/api/campaigns/{id}/resume': { post: { summary: 'Queue batches again', responses: { 200: ok('running'), 409: ok('not paused', error), ...errors } } },
+    '/api/campaigns/{id}/cancel': { post: { summary: 'Cancel: devices not yet served never will be', responses: { 200: ok('cancelled'), 409: ok('already over', error), ...errors } } },
     ...BOOTSTRAP_PATHS,
   },
 } as const;

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import { MIGRATIONS, SCHEMA_VERSION, openStore, redact, type Store, type StoreOptions } from '../../src/store/index.js';
+import { MIGRATIONS, openStore, redact, type Store, type StoreOptions } from '../../src/store/index.js';
 import { at, storeContract, uniqueDevId, type StoreFixture } from './store-contract.js';
 
 const PG_URL = process.env.DMVISOR_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
