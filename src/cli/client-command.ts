@@ -91,7 +91,6 @@ export async function runClient(args: string[], io: CliIo, signals: { onStop(fn:
     }
   }
   await client.listen();
-  void client.contactNewServers().catch(() => undefined);
   const poll = config.session.pollSeconds;
   const timer = poll > 0 ? setInterval(() => { void client.runSession(values.server ? { serverId: values.server } : {}).catch(() => undefined); }, poll * 1000) : undefined;
   await new Promise<void>((resolveStop) => signals.onStop(resolveStop));

@@ -450,6 +450,8 @@ export class DmClient {
     }
     const ports = await this.listener.start();
     this.options.log?.({ event: 'listening', ...ports });
+    // Servers bootstrapped at start (image, card) are contacted now.
+    void this.contactNewServers().catch(() => undefined);
     return ports;
   }
 

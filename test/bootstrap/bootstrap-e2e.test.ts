@@ -250,3 +250,30 @@ test('bad input at the server: garbage to /bootstrap, bad API bodies — clear s
     assert.ok(openapi.json.paths['/api/bootstrap/push']);
   });
 });
+
+test('smartcard in daemon mode: removing the card removes its account; re-inserting it brings it back', async () => {
+  await withServer(async (server, dir) => {
+    const devId = 'VM:card-live';
+    const built = await api(server.url, 'POST', '/api/bootstrap/documents', { devId, method: 'smartcard', cardId: 'card-live' });
+    assert.equal(built.status, 201, JSON.stringify(built.json));
+    const card = join(dir, 'live.img');
+    const image = Buffer.from(built.json.card, 'base64');
+    writeFileSync(card, image);
+    const events: DmClientLogEvent[] = [];
+    const c = await open({ device: { devId }, bootstrap: { smartcard: { virtual: card } }, notifications: { httpPort: 0 } }, dir, events);
+    try {
+      await c.listen();
+      await until(() => c.followUps.length === 1, 'the first session');
+      assert.equal(c.followUps[0].result.state, 'completed', c.followUps[0].result.reason);
+      rmSync(card);
+      await until(() => events.some((e) => e.event === 'bootstrap-removed'), 'the removal', 15_000);
+      assert.equal(listDmAccounts(c.tree).length, 0);
+      writeFileSync(card, image);
+      await until(() => listDmAccounts(c.tree).length === 1, 'the account back', 15_000);
+      await until(() => c.followUps.length === 2, 'a session after re-insertion', 15_000);
+      assert.equal(c.followUps[1].result.state, 'completed');
+    } finally {
+      await c.close();
+    }
+  });
+});
