@@ -10,3 +10,4 @@ export * from './dm-profile.js';
 export * from './apply.js';
 export * from './virtual-card.js';
 export * from './content-type.js';
+export * from './pkcs15.js';

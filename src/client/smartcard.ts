@@ -7,12 +7,16 @@
  * - {@link VirtualSmartCard}: a card image file (src/bootstrap/virtual-card.ts)
  *   that a host hands to a VM; "inserted" while the file exists, "changed"
  *   when its content changes.
- * - PC/SC (real readers through pcscd) needs a native PC/SC binding that
- *   dmvisor does not ship yet: {@link openSmartCard} refuses it with a clear
- *   error rather than pretending.
+ * - {@link PcscSmartCard}: a real reader through pcscd, via a pyscard bridge
+ *   process (no native binding in node_modules), reading the card's PKCS#15
+ *   bootstrap files (src/bootstrap/pkcs15.ts); polled for card changes.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { watchFile, unwatchFile } from 'node:fs';
+import { existsSync, watchFile, unwatchFile } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readPkcs15Bootstrap } from '../bootstrap/pkcs15.js';
+import { PCSC_BRIDGE_PY } from './pcsc-bridge.js';
 import { decodeCardImage, type CardContents } from '../bootstrap/virtual-card.js';
 import { DmvisorError } from '../errors.js';
 import type { ConfigBootstrap } from './device-config.js';
@@ -54,5 +58,80 @@ export class VirtualSmartCard implements SmartCard {
 /** The card a config names. */
 export function openSmartCard(config: NonNullable<ConfigBootstrap['smartcard']>): SmartCard {
   if ('virtual' in config) return new VirtualSmartCard(config.virtual);
-  throw new DmvisorError('PC/SC smartcards are not supported by this build (no PC/SC binding); use a virtual card image', 'DMV_ERR_SMARTCARD_PCSC', 501);
+  return new PcscSmartCard(config.pcsc.reader);
+}
+
+/** A real reader through pcscd (via the pyscard bridge), reading the card's PKCS#15 bootstrap files. */
+export class PcscSmartCard implements SmartCard {
+  constructor(private readonly reader: string | undefined, private readonly pollMs = 2000) {}
+
+  async read(): Promise<CardContents | undefined> {
+    const bridge = new PcscBridge();
+    try {
+      const c = await bridge.call({ cmd: 'connect', reader: this.reader ?? '' });
+      if (c.noCard) return undefined;
+      if (c.error) throw new DmvisorError(`PC/SC: ${String(c.error)}`, 'DMV_ERR_SMARTCARD_PCSC', 502);
+      const files = await readPkcs15Bootstrap(async (apdu) => {
+        const r = await bridge.call({ cmd: 'apdu', hex: Buffer.from(apdu).toString('hex') });
+        if (r.error) throw new DmvisorError(`PC/SC: ${String(r.error)}`, 'DMV_ERR_SMARTCARD_PCSC', 502);
+        return { data: new Uint8Array(Buffer.from(String(r.data), 'hex')), sw: parseInt(String(r.sw), 16) };
+      });
+      const h = createHash('sha256').update(String(c.atr));
+      for (const f of files) h.update(f.data);
+      return { cardId: `pcsc-${h.digest('hex').slice(0, 16)}`, files };
+    } finally {
+      bridge.close();
+    }
+  }
+
+  watch(onChange: () => void): () => void {
+    let last: string | undefined;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      this.read().then((c) => c?.cardId ?? '', () => 'error').then((id) => {
+        if (last !== undefined && id !== last) onChange();
+        last = id;
+      }).finally(() => { busy = false; });
+    }, this.pollMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+}
+
+/** One bridge process: a request, then its one-line answer. */
+class PcscBridge {
+  private readonly proc = spawn(existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3', ['-c', PCSC_BRIDGE_PY], { stdio: ['pipe', 'pipe', 'ignore'] });
+  private buffer = '';
+  private readonly waiting: ((line: string) => void)[] = [];
+  private failed: Error | undefined;
+
+  constructor() {
+    this.proc.stdout.setEncoding('utf8');
+    this.proc.stdout.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      for (let i = this.buffer.indexOf('\n'); i >= 0; i = this.buffer.indexOf('\n')) {
+        const line = this.buffer.slice(0, i);
+        this.buffer = this.buffer.slice(i + 1);
+        this.waiting.shift()?.(line);
+      }
+    });
+    this.proc.on('error', (e) => { this.failed = e; for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: e.message })); });
+    this.proc.on('close', () => { for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: 'the PC/SC bridge exited (python3 with pyscard needed)' })); });
+  }
+
+  call(req: object): Promise<Record<string, unknown>> {
+    if (this.failed) return Promise.resolve({ error: this.failed.message });
+    return new Promise((resolve) => {
+      this.waiting.push((line) => {
+        try { resolve(JSON.parse(line) as Record<string, unknown>); } catch { resolve({ error: `bad bridge answer ${line.slice(0, 80)}` }); }
+      });
+      this.proc.stdin.write(JSON.stringify(req) + '\n');
+    });
+  }
+
+  close(): void {
+    this.proc.stdin.end();
+  }
 }
