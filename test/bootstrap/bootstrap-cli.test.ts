@@ -12,6 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { pino } from 'pino';
 import { DmServer } from '../../src/server/dm-server.js';
 import { main } from '../../src/cli/main.js';
+import { DmClient } from '../../src/client/dm-client.js';
+import { parseDeviceConfig } from '../../src/client/device-config.js';
 import type { CliIo } from '../../src/cli/codec-command.js';
 import { decodeProvisioningXml, decodeProvisioningWbxml, decodeCardImage, w7Accounts } from '../../src/bootstrap/index.js';
 import { haveCommand } from '../support/paths.js';
@@ -27,7 +29,7 @@ function io(): CliIo & { out: string; err: string } {
   return o;
 }
 
-test('CLI: build (customized), card (smartcard), enroll (client-initiated), each then `client --once`; registry says how', async () => {
+test('CLI: build (customized), card (smartcard), enroll (client-initiated) then `client --once`; push (server-initiated, CP profile); registry says how', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmv-bcli-'));
   const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger: pino({ level: 'silent' }) });
   const common = ['--url', server.url, '--token', TOKEN];
@@ -75,6 +77,21 @@ test('CLI: build (customized), card (smartcard), enroll (client-initiated), each
     const p = io();
     assert.equal(await main(['bootstrap', 'profile', 'cp-profile', '--profile', 'cp', ...common], p), 0, p.err);
     assert.match(p.out, /"profile":"cp"/);
+    // push (server-initiated, CP profile) to a listening client.
+    const devId = 'VM:cli-push';
+    const listening = await DmClient.open({ config: parseDeviceConfig({ stateDir: join(dir, 'state-push'), device: { devId }, session: { retries: 0 }, bootstrap: { pin: '8642' }, notifications: { udpPort: 0 } }, 'push') });
+    try {
+      const ports = await listening.listen();
+      const pu = io();
+      assert.equal(await main(['bootstrap', 'push', devId, '--address', `udp://127.0.0.1:${ports.udpPort}`, '--profile-name', 'cp-profile', '--sec', 'USERPIN', '--pin', '8642', ...common], pu), 0, pu.err);
+      assert.match(pu.out, /bootstrap pushed to VM:cli-push/);
+      for (let i = 0; i < 200 && listening.followUps.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(listening.followUps[0]?.result.state, 'completed');
+    } finally {
+      await listening.close();
+    }
+    const pushed = await (await fetch(`${server.url}/api/devices/${encodeURIComponent(devId)}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as { bootstrapMethod: string };
+    assert.equal(pushed.bootstrapMethod, 'server-initiated');
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
