@@ -9,6 +9,7 @@ import type { Store, Operation, DeviceRecord, CommandVerb, NewOperation, ClientA
 import { CampaignNotFoundError, DeviceExistsError, DeviceNotFoundError, OperationNotFoundError, InvalidTransitionError, StoreInputError } from '../store/index.js';
 import { OPENAPI } from './openapi.js';
 import { handleCampaignApi } from './campaign-api.js';
+import { handleBootstrapApi, type BootstrapApiContext } from './bootstrap-api.js';
 import { decodeMessage, encodeXml } from '../syncml/index.js';
 import { DecodeError } from '../errors.js';
 
@@ -23,6 +24,8 @@ export interface AdminApiContext {
   maxBodyBytes: number;
   /** Told when an operation is queued or cancelled through the API (live events). */
   onOperationChange?(op: Operation): void;
+  /** The bootstrap role (`/api/bootstrap/...`); absent: those routes answer 404. */
+  bootstrap?: BootstrapApiContext;
 }
 
 /**
@@ -78,6 +81,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
     const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
     const route = `${req.method} ${parts.map((p, i) => (i % 2 === 1 ? '{}' : p)).join('/')}`;
     const store = ctx.store;
+    if (parts[0] === 'bootstrap' && ctx.bootstrap) return await handleBootstrapApi(req, res, url, parts, ctx.bootstrap, ctx.maxBodyBytes);
     switch (route) {
       case 'GET devices': {
         const limit = intParam(url, 'limit', 1, 500) ?? 100;

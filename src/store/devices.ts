@@ -14,6 +14,7 @@ import type {
   CheckIn, ClientAuth, DevicePage, DeviceRecord, DeviceSummary, DeviceUpdate, ListDevicesQuery, NewDevice, SecretKind,
   ServerAuth, TreeNode, TreeNodeUpdate,
 } from './types.js';
+import { BOOTSTRAP_METHODS } from './types.js';
 
 const CLIENT_AUTH_TYPES = new Set(['basic', 'md5', 'hmac']);
 const SERVER_AUTH_TYPES = new Set(['none', 'basic', 'md5', 'hmac']);
@@ -23,6 +24,11 @@ function checkDevId(devId: unknown): asserts devId is string {
   if (typeof devId !== 'string' || devId.length === 0 || devId.length > MAX_ID_LENGTH) {
     throw new StoreInputError(`DevId must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
   }
+}
+
+function checkBootstrapMethod(m: unknown): string {
+  if (typeof m !== 'string' || !(BOOTSTRAP_METHODS as readonly string[]).includes(m)) throw new StoreInputError(`bootstrapMethod must be one of ${BOOTSTRAP_METHODS.join(', ')}`);
+  return m;
 }
 
 function checkSecret(who: string, type: string, secret: unknown, kind: SecretKind): void {
@@ -85,6 +91,7 @@ function toRecord(r: Selectable<DevicesTable>): DeviceRecord {
   if (r.last_session_id !== null) d.lastSessionId = r.last_session_id;
   const seen = toDate(r.last_seen_at);
   if (seen) d.lastSeenAt = seen;
+  if (r.bootstrap_method) d.bootstrapMethod = r.bootstrap_method as DeviceRecord['bootstrapMethod'] & string;
   return d;
 }
 
@@ -180,6 +187,7 @@ export class DeviceRepository {
           client_nonce: null,
           server_nonce: null,
           notify_address: d.notifyAddress ?? null,
+          ...(d.bootstrapMethod !== undefined ? { bootstrap_method: checkBootstrapMethod(d.bootstrapMethod) } : {}),
           dev_info: null,
           dev_detail: null,
           last_session_id: null,
@@ -208,6 +216,7 @@ export class DeviceRepository {
     if (u.clientAuth !== undefined) Object.assign(set, clientAuthColumns(u.clientAuth));
     if (u.serverAuth !== undefined) Object.assign(set, serverAuthColumns(u.serverAuth));
     if (u.notifyAddress !== undefined) set.notify_address = u.notifyAddress;
+    if (u.bootstrapMethod !== undefined) set.bootstrap_method = u.bootstrapMethod === null ? null : checkBootstrapMethod(u.bootstrapMethod);
     if (u.parentDevId !== undefined) {
       if (u.parentDevId !== null) checkDevId(u.parentDevId);
       set.parent_dev_id = u.parentDevId;
