@@ -88,6 +88,13 @@ export const OPENAPI = {
       get: { summary: 'List devices', parameters: [{ name: 'limit', in: 'query' }, { name: 'after', in: 'query' }, { name: 'search', in: 'query' }], responses: { 200: ok('a page of devices'), ...errors } },
       post: { summary: 'Pre-register a device and its credentials', requestBody: json({ $ref: '#/components/schemas/NewDevice' }), responses: { 201: ok('registered'), 409: ok('already registered', error), ...errors } },
     },
+    '/api/device-batches': {
+      post: {
+        summary: 'Register many devices at once (all or none; 409 names one already registered)',
+        requestBody: json({ type: 'object', required: ['devices'], properties: { devices: { type: 'array', maxItems: 100000, items: { $ref: '#/components/schemas/NewDevice' } } } }),
+        responses: { 201: ok('registered', { type: 'object', properties: { registered: { type: 'integer' } } }), 409: ok('one is already registered', error), ...errors },
+      },
+    },
     '/api/devices/{devId}': { get: { summary: 'A device with its last-known tree, recent sessions and operations', responses: { 200: ok('the device'), ...errors } } },
     '/api/devices/{devId}/operations': {
       post: {
