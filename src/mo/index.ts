@@ -18,6 +18,10 @@ export {
   type AAuthLevel, type DmAccount, type DmAccountAuth, type DmAccountEntry,
 } from './dmacc.js';
 export { INBOX_MO, INBOX_MO_ID } from './inbox.js';
+export {
+  VIRT_MO, VIRT_MO_ID, VIRT_NODES, VIRT_ALERT, VM_STATES,
+  type Virtualization, type VmKind, type VmState, type ManagementMode, type VmBootstrap,
+} from './virt.js';
 export { STANDARD_MOS, findMo, moResolver } from './registry.js';
 export { createStandardTree, type StandardTreeOptions } from './standard-tree.js';
 export { MoDescriptionError, MoInstanceError } from './errors.js';

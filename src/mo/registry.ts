@@ -7,13 +7,15 @@ import { DEVDETAIL_MO } from './devdetail.js';
 import { DEVINFO_MO } from './devinfo.js';
 import { DMACC_MO } from './dmacc.js';
 import { INBOX_MO } from './inbox.js';
+import { VIRT_MO } from './virt.js';
 
-/** DevInfo, DevDetail, DMAcc and Inbox, by their short names (what `dmvisor tree ddf <mo>` takes). */
+/** DevInfo, DevDetail, DMAcc, Inbox and dmvisor's VM MO (Virt), by their short names (what `dmvisor tree ddf <mo>` takes). */
 export const STANDARD_MOS: Readonly<Record<string, MoDescription>> = Object.freeze({
   DevInfo: DEVINFO_MO,
   DevDetail: DEVDETAIL_MO,
   DMAcc: DMACC_MO,
   Inbox: INBOX_MO,
+  Virt: VIRT_MO,
 });
 
 /** Look an MO up by short name (case-insensitive) or MO identifier. */

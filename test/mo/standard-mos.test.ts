@@ -27,7 +27,7 @@ describe('standard MOs', () => {
     for (const mo of Object.values(STANDARD_MOS)) validateMoDescription(mo);
     assert.deepEqual(Object.fromEntries(Object.values(STANDARD_MOS).map((m) => [m.name, m.id])), {
       DevInfo: 'urn:oma:mo:oma-dm-devinfo:1.0', DevDetail: 'urn:oma:mo:oma-dm-devdetail:1.0',
-      DMAcc: 'urn:oma:mo:oma-dm-dmacc:1.0', Inbox: 'urn:oma:mo:oma-dm-inbox:1.0',
+      DMAcc: 'urn:oma:mo:oma-dm-dmacc:1.0', Inbox: 'urn:oma:mo:oma-dm-inbox:1.0', Virt: 'urn:x-dmvisor:mo:virt:1.0',
     });
   });
 });
