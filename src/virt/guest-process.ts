@@ -1,0 +1,66 @@
+/**
+ * What runs inside a `process`-driver VM: `node guest-process.js <vm-dir> <channel-socket>`.
+ *
+ * It connects to its host over the VM channel and says hello. When the VM
+ * directory holds `guest.json` (a `dmvisor client` config) — at boot, or when
+ * the host sends `install-client` — it runs the guest DM client: one
+ * client-initiated session (the VM registers as its own device), then listens
+ * for notifications, reporting each to the host. It exits when the host
+ * closes the channel or says `stop`: a VM never outlives its host.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDeviceConfig } from '../cli/client-command.js';
+import { DmClient } from '../client/dm-client.js';
+import { connectVmChannel, type VmChannel } from './vm-channel.js';
+
+/** Run the guest; resolves when it should exit. */
+export async function runGuest(vmDir: string, socketPath: string, name: string): Promise<void> {
+  const channel = await connectVmChannel(socketPath);
+  let client: DmClient | undefined;
+  const done = new Promise<void>((resolve) => {
+    channel.on('close', resolve);
+    channel.on('message', (m) => {
+      if (m.type === 'stop') channel.close();
+      else if (m.type === 'install-client' && typeof m.config === 'string' && !client) {
+        void startClient(join(vmDir, m.config)).catch((e: unknown) => channel.send({ type: 'error', message: (e as Error).message }));
+      }
+    });
+  });
+  async function startClient(configFile: string): Promise<void> {
+    const config = await loadDeviceConfig(configFile);
+    client = await DmClient.open({
+      config,
+      log: (e) => { if (e.event === 'session-end') channel.send({ type: 'client-session', state: e.result.state, ...(e.result.reason ? { reason: e.result.reason } : {}) }); },
+    });
+    if (config.notifications) {
+      const ports = await client.listen();
+      if (ports.httpPort !== undefined) channel.send({ type: 'client-listening', httpPort: ports.httpPort });
+    }
+    await client.runSession();
+  }
+  channel.send({ type: 'hello', name, pid: process.pid });
+  const guestConfig = join(vmDir, 'guest.json');
+  if (existsSync(guestConfig)) await startClient(guestConfig).catch((e: unknown) => channel.send({ type: 'error', message: (e as Error).message }));
+  await done;
+  await client?.close();
+}
+
+/** Whether this module is the process entry point. */
+function isMain(): boolean {
+  const entry = process.argv[1] ?? '';
+  return import.meta.url === new URL(entry, 'file://').href;
+}
+
+if (isMain()) {
+  const [vmDir, socketPath, name] = process.argv.slice(2);
+  if (!vmDir || !socketPath || !name) {
+    process.stderr.write('usage: guest-process <vm-dir> <channel-socket> <name>\n');
+    process.exitCode = 2;
+  } else {
+    runGuest(vmDir, socketPath, name).then(() => process.exit(0), (e: unknown) => {
+      process.stderr.write(`guest ${name}: ${(e as Error).message}\n`);
+      process.exit(1);
+    });
+  }
+}
