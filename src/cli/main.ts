@@ -10,6 +10,9 @@ import { runClient } from './client-command.js';
 import { runTree } from './tree-command.js';
 import { runServer } from './server-command.js';
 import { runOperator } from './operator-commands.js';
+import { runHost } from './host-command.js';
+import { runImage } from './image-command.js';
+import { runDemo } from './demo-command.js';
 import { DecodeError, DmvisorError } from '../errors.js';
 
 const USAGE = `dmvisor — an OMA Device Management (SyncML DM 1.2) stack for devices that host virtual machines
@@ -23,6 +26,9 @@ commands:
   codec      convert and inspect DM messages: xml2wbxml, wbxml2xml, inspect
   client     run a DM client: one session (--once) or listen for notifications (--daemon)
   tree       management objects: print an MO's DDF (tree ddf DMAcc)
+  host       run a host agent: DM client + hypervisor + VM management object (--config host.json)
+  image      VM images: build, push to a server, inspect
+  demo       server + host + Personal and Enterprise VMs, step by step (--exit: smoke test)
   help       this text
   version    print the version
 
@@ -47,6 +53,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return runTree(rest, io);
       case 'server':
         return await runServer(rest, io);
+      case 'host':
+        return await runHost(rest, io);
+      case 'image':
+        return await runImage(rest, io);
+      case 'demo':
+        return await runDemo(rest, io);
       case 'devices': case 'get': case 'set': case 'exec': case 'notify':
         return await runOperator(command, rest, io);
       case 'version': case '--version': case '-v':

@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Store, Operation, DeviceRecord, CommandVerb, NewOperation, ClientAuthType, ServerAuthType } from '../store/index.js';
 import { DeviceExistsError, DeviceNotFoundError, OperationNotFoundError, InvalidTransitionError, StoreInputError } from '../store/index.js';
 import { OPENAPI } from './openapi.js';
+import { handleVmApi } from './vm-api.js';
 
 /** What the API needs from the server around it. */
 export interface AdminApiContext {
@@ -18,9 +19,12 @@ export interface AdminApiContext {
   notify(devId: string): Promise<{ sessionId: string; address: string }>;
   /** Largest JSON body accepted. */
   maxBodyBytes: number;
+  /** ServerID the server presents (VM accounts the server provisions name it). */
+  serverId?: string;
 }
 
-class ApiError extends Error {
+/** An API error answer (status, code, message, field). */
+export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
     super(message);
   }
@@ -36,6 +40,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
   if (!url.pathname.startsWith('/api/')) return false;
   try {
     if (url.pathname === '/api/openapi.json' && req.method === 'GET') { send(res, 200, OPENAPI); return true; }
+    if (await handleVmApi(req, res, { ...ctx, authorize: () => authorize(req, ctx.tokenHash) })) return true;
     authorize(req, ctx.tokenHash);
     const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
     const route = `${req.method} ${parts.map((p, i) => (i % 2 === 1 ? '{}' : p)).join('/')}`;
@@ -158,7 +163,8 @@ function authorize(req: IncomingMessage, tokenHash: Buffer): void {
   if (!m || !timingSafeEqual(given, tokenHash)) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
 }
 
-async function readJson(req: IncomingMessage, max: number): Promise<Record<string, unknown>> {
+/** Read a JSON object body (application/json, at most `max` bytes). */
+export async function readJson(req: IncomingMessage, max: number): Promise<Record<string, unknown>> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') throw new ApiError(415, 'unsupported_media_type', 'send application/json');
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -209,7 +215,8 @@ function intParam(url: URL, name: string, min: number, max: number): number | un
   return n;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+/** Answer JSON. */
+export function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(text);

@@ -136,7 +136,7 @@ export class DmServer {
         res.writeHead(answer.status, headers).end(answer.body);
         return;
       }
-      if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024 })) return;
+      if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024, serverId })) return;
       if (url.pathname === '/healthz') { res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'); return; }
       if (url.pathname === '/metrics' && req.method === 'GET') {
         const m = await metrics.text();

@@ -9,10 +9,12 @@
  * closes the channel or says `stop`: a VM never outlives its host.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadDeviceConfig } from '../cli/client-command.js';
 import { DmClient } from '../client/dm-client.js';
-import { connectVmChannel, type VmChannel } from './vm-channel.js';
+import type { DmTree } from '../tree/dm-tree.js';
+import { connectVmChannel } from './vm-channel.js';
 
 /** Run the guest; resolves when it should exit. */
 export async function runGuest(vmDir: string, socketPath: string, name: string): Promise<void> {
@@ -33,6 +35,8 @@ export async function runGuest(vmDir: string, socketPath: string, name: string):
       config,
       log: (e) => { if (e.event === 'session-end') channel.send({ type: 'client-session', state: e.result.state, ...(e.result.reason ? { reason: e.result.reason } : {}) }); },
     });
+    const hostDevId = await readFile(join(vmDir, VM_INFO), 'utf8').then((t) => (JSON.parse(t) as { hostDevId?: unknown }).hostDevId, () => undefined);
+    addGuestExtensions(client.tree, typeof hostDevId === 'string' ? hostDevId : undefined);
     if (config.notifications) {
       const ports = await client.listen();
       if (ports.httpPort !== undefined) channel.send({ type: 'client-listening', httpPort: ports.httpPort });
@@ -43,7 +47,26 @@ export async function runGuest(vmDir: string, socketPath: string, name: string):
   const guestConfig = join(vmDir, 'guest.json');
   if (existsSync(guestConfig)) await startClient(guestConfig).catch((e: unknown) => channel.send({ type: 'error', message: (e as Error).message }));
   await done;
-  await client?.close();
+  // The host is gone or said stop: close the client, but a session stuck on the network must not keep the VM alive.
+  await Promise.race([client?.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
+}
+
+/** File in the VM directory with what the guest knows about its host: `{ name, hostDevId }`. */
+export const VM_INFO = 'vm.json';
+
+/**
+ * The guest's own nodes under `./DevDetail/Ext`: `HostDevId` (the guest
+ * identifies its host) and `Ping`, an Exec that answers 200 (a liveness
+ * check a server can run directly on the VM).
+ */
+export function addGuestExtensions(tree: DmTree, hostDevId: string | undefined): void {
+  tree.ensureInterior('./DevDetail/Ext');
+  if (hostDevId !== undefined) {
+    if (tree.exists('./DevDetail/Ext/HostDevId')) tree.setValue('./DevDetail/Ext/HostDevId', hostDevId);
+    else tree.createNode('./DevDetail/Ext/HostDevId', { value: hostDevId, acl: 'Get=*' });
+  }
+  if (!tree.exists('./DevDetail/Ext/Ping')) tree.createNode('./DevDetail/Ext/Ping', { format: 'null', acl: 'Get=*&Exec=*' });
+  tree.setExecHandler('./DevDetail/Ext/Ping', () => 200);
 }
 
 /** Whether this module is the process entry point. */

@@ -30,6 +30,7 @@ import type { HostConfig } from './host-config.js';
 import { ImageCache } from './image-cache.js';
 import { imageAccount, isValidName, type Image } from './image.js';
 import { ProcessHypervisor } from './process-driver.js';
+import { VM_INFO } from './guest-process.js';
 import { LibvirtHypervisor } from './libvirt-driver.js';
 import {
   CREATE_URI, clearVmError, installVirtMo, listVmNames, putImage, putVm, readVm, removeVm, vmOpUri, vmUri,
@@ -109,9 +110,9 @@ export class HostAgent {
   static async start(options: HostAgentOptions): Promise<HostAgent> {
     const { config } = options;
     const hypervisor = options.hypervisor ?? (config.hypervisor.driver === 'libvirt' ? await LibvirtHypervisor.open(config.hypervisor.uri) : new ProcessHypervisor({ isolateNetwork: config.hypervisor.isolateNetwork }));
-    let agent: HostAgent | undefined;
-    const client = await DmClient.open({ config: config.client, log: (e) => agent?.onClientEvent(e) });
-    agent = new HostAgent(config, client, hypervisor, new ImageCache(config.imageCacheDir), options);
+    const ref: { agent?: HostAgent } = {};
+    const client = await DmClient.open({ config: config.client, log: (e) => ref.agent?.onClientEvent(e) });
+    const agent = new HostAgent(config, client, hypervisor, new ImageCache(config.imageCacheDir), options);
     await mkdir(config.vmsDir, { recursive: true });
     installVirtMo(client.tree, { virtualization: config.virtualization, driver: hypervisor.driver, product: hypervisor.product, version: hypervisor.version }, config.client.accounts.map((a) => a.serverId));
     client.tree.setExecHandler(CREATE_URI, (ctx) => agent.accept('Create', '', ctx, () => agent.create(ctx)));
@@ -204,6 +205,7 @@ export class HostAgent {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, CREATE_MARKER), JSON.stringify({ correlator: ctx.correlator ?? null, serverId: ctx.serverId, name: req.name }));
+    await writeFile(join(dir, VM_INFO), JSON.stringify({ name: req.name, hostDevId: this.devId }));
     putVm(t, req.name, {
       name: req.name, kind: req.kind, image: req.image, digest: req.digest, state: 'creating', memoryMB: req.memoryMB ?? 0, vcpus: req.vcpus ?? 0,
       clientInstalled: false, managementMode: 'none', bootstrap: 'none',

@@ -135,3 +135,47 @@ export function imageAccount(image: Image): Record<string, unknown> | undefined 
     throw new ImageError(`account.json: ${(e as Error).message}`);
   }
 }
+
+/** Inputs of {@link buildImage} (file contents already read). */
+export interface ImageBuildInput {
+  name: string;
+  kind: VmKind;
+  withClient: boolean;
+  memoryMB?: number;
+  vcpus?: number;
+  /** A ready DM account (`dmvisor client` config `accounts[]` entry): the customized bootstrap in its simplest form. */
+  account?: Record<string, unknown>;
+  /** A bootstrap document (WBXML) or a virtual smartcard image, by file name. */
+  bootstrap?: { fileName: string; bytes: Uint8Array; smartcard: boolean; sec?: string; mac?: string; pin?: string };
+  /** libvirt domain XML template. */
+  domainXml?: string;
+}
+
+/** Assemble an image from its parts. @throws ImageError */
+export function buildImage(input: ImageBuildInput): Image {
+  const files: Record<string, Uint8Array> = {};
+  const manifest: ImageManifest = {
+    format: IMAGE_FORMAT, name: input.name, kind: input.kind, withClient: input.withClient,
+    memoryMB: input.memoryMB ?? (input.kind === 'Enterprise' ? 1024 : 2048), vcpus: input.vcpus ?? 1,
+  };
+  if (input.account) {
+    if (!input.withClient) throw new ImageError('an account only makes sense with a client (--with-client)');
+    files['account.json'] = new Uint8Array(Buffer.from(JSON.stringify(input.account, null, 2)));
+    manifest.bootstrap = { method: 'customized', file: 'account.json' };
+  }
+  if (input.bootstrap) {
+    if (!input.withClient) throw new ImageError('a bootstrap document or smartcard only makes sense with a client (--with-client)');
+    if (input.account) throw new ImageError('give either a ready account or a bootstrap document/smartcard, not both');
+    const base = input.bootstrap.fileName.split('/').pop()!.replace(/[^A-Za-z0-9._-]/g, '_');
+    const file = `bootstrap/${input.bootstrap.smartcard ? 'card.img' : base}`;
+    files[file] = input.bootstrap.bytes;
+    manifest.bootstrap = {
+      method: input.bootstrap.smartcard ? 'smartcard' : 'document', file,
+      ...(input.bootstrap.sec ? { sec: input.bootstrap.sec } : {}), ...(input.bootstrap.mac ? { mac: input.bootstrap.mac } : {}), ...(input.bootstrap.pin ? { pin: input.bootstrap.pin } : {}),
+    };
+  }
+  if (input.domainXml !== undefined) files['domain.xml'] = new Uint8Array(Buffer.from(input.domainXml));
+  const image = { manifest, files };
+  decodeImage(encodeImage(image));
+  return image;
+}
