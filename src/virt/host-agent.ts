@@ -113,6 +113,7 @@ export class HostAgent {
     const ref: { agent?: HostAgent } = {};
     const client = await DmClient.open({ config: config.client, log: (e) => ref.agent?.onClientEvent(e) });
     const agent = new HostAgent(config, client, hypervisor, new ImageCache(config.imageCacheDir), options);
+    ref.agent = agent;
     await mkdir(config.vmsDir, { recursive: true });
     installVirtMo(client.tree, { virtualization: config.virtualization, driver: hypervisor.driver, product: hypervisor.product, version: hypervisor.version }, config.client.accounts.map((a) => a.serverId));
     client.tree.setExecHandler(CREATE_URI, (ctx) => agent.accept('Create', '', ctx, () => agent.create(ctx)));
