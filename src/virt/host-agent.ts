@@ -18,7 +18,7 @@
  * Alert), not restarted.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DmClient, type DmClientLogEvent } from '../client/dm-client.js';
 import { parseDeviceConfig } from '../client/device-config.js';
@@ -399,11 +399,14 @@ export class HostAgent {
 
   private async recover(): Promise<void> {
     const t = this.client.tree;
-    for (const name of listVmNames(t)) {
-      const vm = readVm(t, name)!;
+    // A Create's marker may be on disk for a VM the saved tree never saw (the host died before saving).
+    const onDisk = await readdir(this.config.vmsDir).catch(() => [] as string[]);
+    const names = [...new Set([...listVmNames(t), ...onDisk.filter((n) => isValidName(n) && existsSync(join(this.config.vmsDir, n, CREATE_MARKER)))])];
+    for (const name of names) {
+      const vm = readVm(t, name);
       const dir = join(this.config.vmsDir, name);
       const marker = join(dir, CREATE_MARKER);
-      if (vm.state === 'creating' || existsSync(marker)) {
+      if (!vm || vm.state === 'creating' || existsSync(marker)) {
         const m = await readFile(marker, 'utf8').then((s) => JSON.parse(s) as { correlator?: string | null; serverId?: string }).catch(() => ({} as { correlator?: string | null; serverId?: string }));
         await this.hypervisor.undefine(name).catch(() => undefined);
         await rm(dir, { recursive: true, force: true });

@@ -65,13 +65,18 @@ class VirshConnection {
     this.stdout = '';
     this.stderr = '';
     this.child.stdin!.write(`${command}\necho ${marker}\n`);
-    while (!this.stdout.includes(marker)) {
+    // The marker's own output line starts a line; its echoed command line reads `echo <marker>`.
+    const done = new RegExp(`(^|\\n)${marker}`);
+    let m: RegExpExecArray | null;
+    while (!(m = done.exec(this.stdout))) {
       if (this.exited) throw new VirshError(this.exited);
       await new Promise<void>((r) => { this.wake = r; });
     }
     // stderr of the command is written before the marker's echo; let its pipe catch up.
     await new Promise((r) => setTimeout(r, 15));
-    const out = this.stdout.slice(0, this.stdout.indexOf(marker)).split('\n').filter((l) => !/^virsh # /.test(l)).join('\n').trim();
+    // Non-interactive stdin: virsh echoes each command line (with or without its prompt) around the output.
+    const out = this.stdout.slice(0, m.index).split('\n').map((l) => l.replace(/^(virsh # )+/, ''))
+      .filter((l) => l.trim() !== '' && l !== command && !l.startsWith('echo @@dmvisor-')).join('\n').trim();
     const err = this.stderr.trim();
     if (/^error:/m.test(err)) throw new VirshError(`virsh ${command.split(' ')[0]}: ${err.split('\n').filter((l) => l.startsWith('error:')).map((l) => l.slice(6).trim()).join('; ')}`);
     return out;
