@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadHostConfig } from '../virt/host-config.js';
 import { HostAgent, type HostLogEvent } from '../virt/host-agent.js';
+import { describeGatewayEvent } from '../gateway/describe.js';
 import type { CliIo } from './codec-command.js';
 import { UsageError } from './usage-error.js';
 
@@ -12,7 +13,8 @@ export const HOST_USAGE = `usage: dmvisor host --config FILE
 
   --config FILE   host configuration (JSON): virtualization TypeI|TypeII, the host's DM client
                   (a client config under "client"), hypervisor { driver: process|libvirt, … },
-                  vmsDir, imageCacheDir (see docs/virt.md)
+                  vmsDir, imageCacheDir, gateway { enabled, defaultMode direct|transparent|proxy,
+                  proxyTimeoutMs, serverId } (see docs/virt.md, docs/gateway.md)
 `;
 
 /** One readable line for a host event. */
@@ -29,6 +31,7 @@ export function describeHostEvent(e: HostLogEvent): string {
     case 'job': return `${e.op}${e.vm ? ' ' + e.vm : ''}: ${e.phase}${e.detail ? ' — ' + e.detail : ''}`;
     case 'vm-crashed': return `VM ${e.vm} crashed: ${e.reason} (reported, not restarted)`;
     case 'recovered': return `VM ${e.vm}: ${e.detail}`;
+    case 'gateway': return `gateway: ${describeGatewayEvent(e.detail)}`;
   }
 }
 

@@ -9,6 +9,7 @@ import type { Store, Operation, DeviceRecord, CommandVerb, NewOperation, ClientA
 import { DeviceExistsError, DeviceNotFoundError, OperationNotFoundError, InvalidTransitionError, StoreInputError } from '../store/index.js';
 import { OPENAPI } from './openapi.js';
 import { handleVmApi } from './vm-api.js';
+import { deviceManagementFields, handleGatewayApi } from './gateway-api.js';
 
 /** What the API needs from the server around it. */
 export interface AdminApiContext {
@@ -41,6 +42,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
   try {
     if (url.pathname === '/api/openapi.json' && req.method === 'GET') { send(res, 200, OPENAPI); return true; }
     if (await handleVmApi(req, res, { ...ctx, authorize: () => authorize(req, ctx.tokenHash) })) return true;
+    if (await handleGatewayApi(req, res, { ...ctx, authorize: () => authorize(req, ctx.tokenHash) })) return true;
     authorize(req, ctx.tokenHash);
     const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
     const route = `${req.method} ${parts.map((p, i) => (i % 2 === 1 ? '{}' : p)).join('/')}`;
@@ -76,7 +78,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
         const d = await store.getDevice(parts[1]);
         if (!d) throw new ApiError(404, 'not_found', `no device ${JSON.stringify(parts[1])}`);
         const [tree, sessions, operations] = await Promise.all([store.getTree(d.devId), store.listSessions(d.devId, { limit: 20 }), store.listOperations(d.devId, { limit: 50 })]);
-        send(res, 200, { ...publicDevice(d), tree, sessions, operations: operations.map(publicOperation) });
+        send(res, 200, { ...publicDevice(d), ...(await deviceManagementFields(store, d.devId)), tree, sessions, operations: operations.map(publicOperation) });
         return true;
       }
       case 'POST devices/{}/operations': {

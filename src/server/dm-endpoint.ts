@@ -51,6 +51,23 @@ export interface DmEndpointOptions {
   traceDecoded?: boolean;
   /** Told when an operation reaches a final state in a session. */
   onOperationDone?: (e: { operationId: string; devId: string; state: string }) => void;
+  /** GwMO proxy mode: end devices reached through the device of a session (src/server/gateway-api.ts). */
+  gatewayRouting?: GatewayRouting;
+}
+
+/** How the endpoint carries proxy-mode end devices' work in their gateway's session. */
+export interface GatewayRouting {
+  /**
+   * Claim the pending operations of the end devices `devId` proxies for this
+   * session, their targets already under each end device's prefix.
+   */
+  claim(devId: string, sessionId: string): Promise<{ operations: Operation[]; endDevices: EndDeviceRoute[] }>;
+}
+
+/** One proxied end device: the server's DevId and the prefix its tree has in the gateway's. */
+export interface EndDeviceRoute {
+  devId: string;
+  prefix: string;
 }
 
 interface LiveSession {
@@ -65,6 +82,8 @@ interface LiveSession {
   /** Commands answered per operation id. */
   answered: Map<string, Set<number>>;
   operations: Map<string, Operation>;
+  /** Proxy-mode end devices behind this session's device. */
+  endDevices: EndDeviceRoute[];
 }
 
 /** Serves DM sessions. */
@@ -124,10 +143,13 @@ export class DmEndpoint {
     const token = randomBytes(18).toString('base64url');
     const id = randomBytes(12).toString('hex');
     let operations: Operation[] = [];
+    let endDevices: EndDeviceRoute[] = [];
     if (device) {
       const initiator = this.options.notifiedSessions?.get(`${devId}\u0000${msg.header.sessionID}`) ? 'server' : 'client';
       await store.startSession({ id, devId, initiator, dmSessionId: msg.header.sessionID });
       operations = await store.claimPending(devId, id);
+      const routed = await this.options.gatewayRouting?.claim(devId, id);
+      if (routed) { operations.push(...routed.operations); endDevices = routed.endDevices; }
     }
     const engine = new ServerSession({
       serverUri: this.options.publicUrl,
@@ -138,7 +160,7 @@ export class DmEndpoint {
     });
     const live: LiveSession = {
       id, token, engine, devId, known: device !== undefined, startedAt: Date.now(), lastActivity: Date.now(), messages: 0,
-      answered: new Map(), operations: new Map(operations.map((o) => [o.id, o])),
+      answered: new Map(), operations: new Map(operations.map((o) => [o.id, o])), endDevices,
     };
     this.sessions.set(token, live);
     return live;
@@ -172,7 +194,7 @@ export class DmEndpoint {
           break;
         }
         case 'command-result': {
-          const result = { status: e.status, ...(e.results ? { results: e.results.map(toResultItem) } : {}) };
+          const result = { status: e.status, ...(e.results ? { results: e.results.map((it) => unprefixResult(live.endDevices, toResultItem(it))) } : {}) };
           if (e.results) {
             // Results complete a Get already answered 200; the store also files them in the last-known tree.
             await store.recordCommandResult(e.operationId, e.index, result);
@@ -188,10 +210,12 @@ export class DmEndpoint {
         }
         case 'generic-alert':
           for (const it of e.items) {
-            await store.recordAlert(live.devId, {
+            // An alert about a proxied end device's node is that end device's alert.
+            const route = routeOf(live.endDevices, it.source?.locURI);
+            await store.recordAlert(route?.devId ?? live.devId, {
               ...(it.meta?.type ? { type: it.meta.type } : {}), ...(it.meta?.format ? { format: it.meta.format } : {}),
               ...(it.meta?.mark ? { mark: it.meta.mark } : {}), ...(typeof it.data === 'string' ? { data: it.data } : {}),
-              ...(it.source?.locURI ? { sourceUri: it.source.locURI } : {}), ...(e.correlator !== undefined ? { correlator: e.correlator } : {}),
+              ...(it.source?.locURI ? { sourceUri: route ? route.uri : it.source.locURI } : {}), ...(e.correlator !== undefined ? { correlator: e.correlator } : {}),
             });
           }
           break;
@@ -271,6 +295,21 @@ function toPending(op: Operation): PendingOperation {
       return out;
     }),
   };
+}
+
+/** The end device an address under a proxy prefix belongs to, and the address inside it. */
+function routeOf(routes: EndDeviceRoute[], uri: string | undefined): { devId: string; uri: string } | undefined {
+  if (uri === undefined) return undefined;
+  for (const r of routes) {
+    if (uri === r.prefix) return { devId: r.devId, uri: '.' };
+    if (uri.startsWith(`${r.prefix}/`)) return { devId: r.devId, uri: `./${uri.slice(r.prefix.length + 1)}` };
+  }
+  return undefined;
+}
+
+function unprefixResult(routes: EndDeviceRoute[], r: ResultItem): ResultItem {
+  const route = routes.length && r.source ? routeOf(routes, r.source) : undefined;
+  return route ? { ...r, source: route.uri } : r;
 }
 
 function toResultItem(it: Item): ResultItem {

@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { openStore, type Store } from '../store/index.js';
 import { DmEndpoint } from './dm-endpoint.js';
 import { handleAdminApi } from './admin-api.js';
+import { gatewayRouting, notifyThroughGateways, type NotifyDirect } from './gateway-api.js';
 import { encodePackage0, sessionIdToHeader } from '../notification/index.js';
 import { sendNotification } from '../transport/notification-sender.js';
 import { DmvisorError } from '../errors.js';
@@ -96,10 +97,10 @@ export class DmServer {
       });
     };
     const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler) : http.createServer(handler);
-    const notify = async (devId: string) => {
+    const notifyDirect: NotifyDirect = async (devId, carry) => {
       const d = await store.getDevice(devId);
       if (!d) throw new DmvisorError(`no device ${devId}`, 'DMV_ERR_NOT_FOUND', 404);
-      if (!d.notifyAddress) throw new DmvisorError(`device ${devId} has no notification address`, 'DMV_ERR_NO_ADDRESS', 409);
+      if (!d.notifyAddress && !carry) throw new DmvisorError(`device ${devId} has no notification address`, 'DMV_ERR_NO_ADDRESS', 409);
       const sessionId = 1 + (randomBytes(2).readUInt16BE(0) % 0xffff);
       const pkg = encodePackage0(
         { uiMode: 0, initiator: 1, sessionId, serverId },
@@ -107,9 +108,11 @@ export class DmServer {
       );
       const hex = sessionIdToHeader(sessionId);
       notified.set(`${devId}\u0000${hex}`, { devId, at: Date.now() });
-      await sendNotification(d.notifyAddress, pkg);
-      return { sessionId: hex, address: d.notifyAddress };
+      if (carry) return { sessionId: hex, address: await carry(pkg) };
+      await sendNotification(d.notifyAddress!, pkg);
+      return { sessionId: hex, address: d.notifyAddress! };
     };
+    const notify = notifyThroughGateways(store, notifyDirect);
     async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname === dmPath) {
@@ -156,7 +159,7 @@ export class DmServer {
     const port = (server.address() as AddressInfo).port;
     const base = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const endpoint = new DmEndpoint({
-      store, serverId, traceDecoded: (options.trace ?? 'all') !== 'none', publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
+      store, serverId, gatewayRouting: gatewayRouting(store), traceDecoded: (options.trace ?? 'all') !== 'none', publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
       ...(options.sessionIdleMs !== undefined ? { sessionIdleMs: options.sessionIdleMs } : {}),
       onSessionEnd: (e) => {
         metrics.sessions.inc({ state: e.state });

@@ -27,6 +27,8 @@ import { DeviceExistsError } from '../store/index.js';
 import { VIRT_ALERT, VIRT_NODES as N } from '../mo/virt.js';
 import { decodeImage, imageAccount, imageDigest, isValidName, ImageError } from '../virt/image.js';
 import { CREATE_URI, vmOpUri, vmUri } from '../virt/vm-tree.js';
+import { managementOf, setManagement } from './gateway-api.js';
+import { GW_MODES, type GwMode } from '../mo/gwmo.js';
 import { ApiError, readJson, send } from './admin-api.js';
 
 /** What the VM routes need. */
@@ -259,9 +261,18 @@ async function createVm(req: IncomingMessage, res: ServerResponse, ctx: VmApiCon
   const existing = vms.find((v) => v.name === name);
   if (existing && existing.state !== 'failed' && existing.state !== 'deleted') throw new ApiError(409, 'exists', `host ${host} already has a VM named ${name} (${existing.state})`, 'name');
   const withClient = (body.withClient as boolean | undefined) ?? img.withClient;
-  const devId = withClient ? `${host}:vm:${name}` : undefined;
-  const data: Record<string, unknown> = { name, kind, image: imageName, imageUrl: blobUrl(req, img.token), digest: img.digest, withClient, ...extra };
-  if (devId) {
+  if (body.mode !== undefined && !(GW_MODES as readonly unknown[]).includes(body.mode)) throw new ApiError(400, 'invalid', `mode must be one of ${GW_MODES.join(', ')}`, 'mode');
+  const mode = body.mode as GwMode | undefined;
+  if (mode && !withClient) throw new ApiError(400, 'invalid', 'mode applies to a VM with a DM client', 'mode');
+  // Proxy mode (GwMO): the VM's DevId is local to its host; the server knows it as <host>/<name>.
+  const devId = withClient ? (mode === 'proxy' ? `${host}/${name}` : `${host}:vm:${name}`) : undefined;
+  const data: Record<string, unknown> = { name, kind, image: imageName, imageUrl: blobUrl(req, img.token), digest: img.digest, withClient, ...extra, ...(mode ? { mode } : {}) };
+  if (devId && mode === 'proxy') {
+    // It never authenticates to the server: credentials nobody holds.
+    await registerVmDevice(ctx.store, host, devId, { type: 'md5', name: devId, secret: randomBytes(24).toString('base64url') });
+    await setManagement(ctx.store, devId, { via: host, mode, node: name });
+  } else if (devId) {
+    if (mode) await setManagement(ctx.store, devId, { via: host, mode, node: name });
     data.devId = devId;
     const blob = await ctx.store.getSetting(blobKey(imageName));
     const account = blob ? imageAccount(decodeImage(new Uint8Array(Buffer.from(blob, 'base64')))) : undefined;
@@ -344,6 +355,10 @@ async function syncVms(store: Store, host: string): Promise<VmRecord[]> {
       if (state) vm.state = state;
       delete vm.reason;
       if (last.op === 'install-client') vm.withClient = true;
+      if (last.op === 'create' && vm.devId && (d.json?.mode === 'direct' || d.json?.mode === 'transparent' || d.json?.mode === 'proxy')) {
+        const link = await managementOf(store, vm.devId);
+        if (link.mode !== d.json.mode || link.via !== host) await setManagement(store, vm.devId, { via: host, mode: d.json.mode, node: vm.name });
+      }
       if (typeof d.json?.notifyAddress === 'string' && vm.devId) {
         const dev = await store.getDevice(vm.devId);
         if (dev && dev.notifyAddress !== d.json.notifyAddress) await store.updateDevice(vm.devId, { notifyAddress: d.json.notifyAddress });

@@ -24,18 +24,25 @@ export async function runGuest(vmDir: string, socketPath: string, name: string):
     channel.on('close', resolve);
     channel.on('message', (m) => {
       if (m.type === 'stop') channel.close();
-      else if (m.type === 'install-client' && typeof m.config === 'string' && !client) {
+      else if (m.type === 'notification' && typeof m.package0 === 'string') {
+        const reason = client ? client.acceptNotification(new Uint8Array(Buffer.from(m.package0, 'base64'))) : 'no DM client runs in this VM';
+        channel.send({ type: 'notification-result', accepted: reason === undefined, ...(reason ? { reason } : {}) });
+      } else if (m.type === 'install-client' && typeof m.config === 'string' && !client) {
         void startClient(join(vmDir, m.config)).catch((e: unknown) => channel.send({ type: 'error', message: (e as Error).message }));
       }
     });
   });
   async function startClient(configFile: string): Promise<void> {
     const config = await loadDeviceConfig(configFile);
+    const info = await readFile(join(vmDir, VM_INFO), 'utf8').then((t) => JSON.parse(t) as { hostDevId?: unknown; gatewaySocket?: unknown }, () => ({} as { hostDevId?: unknown; gatewaySocket?: unknown }));
+    // Proxy mode (GwMO): the client's server is the gateway, reached through a socket file in the VM directory.
+    const gatewaySocket = typeof info.gatewaySocket === 'string' ? join(vmDir, info.gatewaySocket) : undefined;
     client = await DmClient.open({
       config,
+      ...(gatewaySocket ? { http: { socketPath: gatewaySocket } } : {}),
       log: (e) => { if (e.event === 'session-end') channel.send({ type: 'client-session', state: e.result.state, ...(e.result.reason ? { reason: e.result.reason } : {}) }); },
     });
-    const hostDevId = await readFile(join(vmDir, VM_INFO), 'utf8').then((t) => (JSON.parse(t) as { hostDevId?: unknown }).hostDevId, () => undefined);
+    const hostDevId = info.hostDevId;
     addGuestExtensions(client.tree, typeof hostDevId === 'string' ? hostDevId : undefined);
     if (config.notifications) {
       const ports = await client.listen();

@@ -32,6 +32,8 @@ import { imageAccount, isValidName, type Image } from './image.js';
 import { ProcessHypervisor } from './process-driver.js';
 import { VM_INFO } from './guest-process.js';
 import { LibvirtHypervisor } from './libvirt-driver.js';
+import { Gateway, type GatewayLogEvent } from '../gateway/gateway.js';
+import { GW_MODES, type GwMode } from '../mo/gwmo.js';
 import {
   CREATE_URI, clearVmError, installVirtMo, listVmNames, putImage, putVm, readVm, removeVm, vmOpUri, vmUri,
 } from './vm-tree.js';
@@ -41,7 +43,8 @@ export type HostLogEvent =
   | { event: 'client'; detail: DmClientLogEvent }
   | { event: 'job'; op: string; vm: string; phase: 'start' | 'done' | 'failed'; detail?: string }
   | { event: 'vm-crashed'; vm: string; reason: string }
-  | { event: 'recovered'; vm: string; detail: string };
+  | { event: 'recovered'; vm: string; detail: string }
+  | { event: 'gateway'; detail: GatewayLogEvent };
 
 /** Options of {@link HostAgent.start}. */
 export interface HostAgentOptions {
@@ -76,6 +79,8 @@ export interface CreateRequest {
   account?: Record<string, unknown>;
   /** Other servers granted this VM's node. */
   managers?: string[];
+  /** How the server manages the VM's client (GwMO): direct, transparent, or proxy (the client's server is the gateway). Default: the gateway's default mode. */
+  mode?: GwMode;
   memoryMB?: number;
   vcpus?: number;
 }
@@ -97,6 +102,8 @@ export class HostAgent {
   private idleWaiters: (() => void)[] = [];
   private readonly guests = new Map<string, GuestStatus>();
   private closed = false;
+  /** The GwMO gateway, when the config enables it. */
+  gateway: Gateway | undefined;
 
   private constructor(
     readonly config: HostConfig,
@@ -117,6 +124,16 @@ export class HostAgent {
     await mkdir(config.vmsDir, { recursive: true });
     installVirtMo(client.tree, { virtualization: config.virtualization, driver: hypervisor.driver, product: hypervisor.product, version: hypervisor.version }, config.client.accounts.map((a) => a.serverId));
     client.tree.setExecHandler(CREATE_URI, (ctx) => agent.accept('Create', '', ctx, () => agent.create(ctx)));
+    if (config.gateway.enabled) {
+      agent.gateway = await Gateway.start({
+        config: config.gateway, client, gatewayId: config.client.device.devId, stateDir: config.client.stateDir,
+        hostServers: config.client.accounts.map((a) => a.serverId),
+        channel: (name) => hypervisor.channel(name),
+        vmDir: (name) => join(config.vmsDir, name),
+        report: (alert) => { void agent.deliver(() => client.tree.queueGenericAlert(alert)); },
+        log: (detail) => options.log?.({ event: 'gateway', detail }),
+      });
+    }
     hypervisor.onGuestMessage((name, m) => agent.onGuestMessage(name, m));
     hypervisor.onUnexpectedExit((e) => agent.onCrash(e.name, e.reason));
     await agent.recover();
@@ -135,6 +152,7 @@ export class HostAgent {
     this.closed = true;
     await this.jobs;
     await this.hypervisor.close();
+    await this.gateway?.close();
     await this.client.close();
   }
 
@@ -225,7 +243,15 @@ export class HostAgent {
       const vcpus = req.vcpus ?? image.manifest.vcpus;
       putVm(t, req.name, { memoryMB, vcpus });
       let client: { devId: string; bootstrap: VmBootstrap } | undefined;
-      if (withClient) client = await this.writeGuestConfig(dir, req.name, image, req.devId, req.account);
+      const mode: GwMode = req.mode ?? this.gateway?.defaultMode ?? 'direct';
+      if (mode !== 'direct' && !this.gateway) throw new JobError(400, `mode ${mode} needs the host's gateway (config gateway.enabled)`);
+      let proxy: Awaited<ReturnType<Gateway['provisionProxy']>> | undefined;
+      if (withClient && mode === 'proxy') {
+        // Proxy mode: the VM's client knows only the gateway (a socket in its directory); its DevId is local.
+        proxy = await this.gateway!.provisionProxy(req.name);
+        await writeFile(join(dir, VM_INFO), JSON.stringify({ name: req.name, hostDevId: this.devId, gatewaySocket: proxy.socket }));
+        client = await this.writeGuestConfig(dir, req.name, image, proxy.localId, proxy.account);
+      } else if (withClient) client = await this.writeGuestConfig(dir, req.name, image, req.devId, req.account);
       await this.hypervisor.define({ name: req.name, dir, image, memoryMB, vcpus });
       try {
         await this.hypervisor.start(req.name);
@@ -234,15 +260,19 @@ export class HostAgent {
       }
       let notifyAddress: string | undefined;
       if (client) notifyAddress = await this.waitForRegistration(req.name, client.devId);
+      if (proxy) notifyAddress = undefined; // reached through the gateway only
+      const globalId = proxy ? `${this.devId}/${proxy.localId}` : client?.devId;
       putVm(t, req.name, {
-        state: 'running', clientInstalled: client !== undefined, managementMode: client ? 'direct' : 'none', bootstrap: client?.bootstrap ?? 'none',
-        ...(client ? { clientDevId: client.devId } : {}),
+        state: 'running', clientInstalled: client !== undefined, managementMode: client ? mode : 'none', bootstrap: client?.bootstrap ?? 'none',
+        ...(client ? { clientDevId: globalId } : {}),
       });
+      if (client && this.gateway) this.gateway.attach({ node: req.name, vmName: req.name, localId: client.devId, deviceId: globalId!, mode });
       this.bindVmOps(req.name);
       await rm(join(dir, CREATE_MARKER), { force: true });
-      return `200 ${JSON.stringify({ vm: req.name, state: 'running', ...(client ? { devId: client.devId } : {}), ...(notifyAddress ? { notifyAddress } : {}) })}`;
+      return `200 ${JSON.stringify({ vm: req.name, state: 'running', ...(client ? { devId: globalId, mode } : {}), ...(notifyAddress ? { notifyAddress } : {}) })}`;
     } catch (e) {
       await this.hypervisor.undefine(req.name).catch(() => undefined);
+      await this.gateway?.detach(req.name).catch(() => undefined);
       this.guests.delete(req.name);
       removeVm(t, req.name);
       await rm(dir, { recursive: true, force: true });
@@ -284,6 +314,7 @@ export class HostAgent {
     this.requireVm(name);
     putVm(this.client.tree, name, { state: 'deleting' });
     await this.hypervisor.undefine(name);
+    await this.gateway?.detach(name);
     this.guests.delete(name);
     await rm(join(this.config.vmsDir, name), { recursive: true, force: true });
     removeVm(this.client.tree, name);
@@ -361,6 +392,8 @@ export class HostAgent {
   }
 
   private onGuestMessage(name: string, m: { type: string; [k: string]: unknown }): void {
+    this.gateway?.onGuestMessage(name, m);
+    if (m.type === 'hello') this.gateway?.setReachable(name, true);
     const g = this.guest(name);
     if (m.type === 'client-listening' && typeof m.httpPort === 'number') g.httpPort = m.httpPort;
     else if (m.type === 'client-session' && typeof m.state === 'string') g.sessions.push({ state: m.state, ...(typeof m.reason === 'string' ? { reason: m.reason } : {}) });
@@ -468,6 +501,10 @@ export function parseCreateRequest(data: ExecContext['data']): CreateRequest {
   if (o.account !== undefined) {
     if (typeof o.account !== 'object' || o.account === null || Array.isArray(o.account)) throw new JobError(400, 'account must be an object');
     req.account = o.account as Record<string, unknown>;
+  }
+  if (o.mode !== undefined) {
+    if (!(GW_MODES as readonly unknown[]).includes(o.mode)) throw new JobError(400, `mode must be one of ${GW_MODES.join(', ')}`);
+    req.mode = o.mode as GwMode;
   }
   if (o.managers !== undefined) {
     if (!Array.isArray(o.managers) || !o.managers.every((m) => typeof m === 'string' && /^[^\s=&*+]+$/.test(m))) throw new JobError(400, 'managers must be an array of server ids');

@@ -20,6 +20,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDeviceConfig, type DeviceConfig } from '../client/device-config.js';
 import { ConfigError } from '../client/config-error.js';
 import type { Virtualization } from '../mo/virt.js';
+import { parseGatewayConfig, type GatewayConfig } from '../gateway/gateway-config.js';
 
 /** Hypervisor driver settings. */
 export type HypervisorConfig =
@@ -35,6 +36,8 @@ export interface HostConfig {
   imageCacheDir: string;
   /** Address the VMs' notification listeners are reachable on from the server. Default 127.0.0.1. */
   guestAddress: string;
+  /** The GwMO gateway for the host's VMs (src/gateway). */
+  gateway: GatewayConfig;
 }
 
 /** Validate a parsed host config; `file` names it in errors, relative paths resolve against `baseDir`. */
@@ -42,8 +45,8 @@ export function parseHostConfig(raw: unknown, file: string, baseDir = '.'): Host
   const fail = (path: string, reason: string): never => { throw new ConfigError(file, path, reason); };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('', 'must be an object');
   const o = raw as Record<string, unknown>;
-  const known = ['virtualization', 'client', 'hypervisor', 'vmsDir', 'imageCacheDir', 'guestAddress', '$schema', 'comment'];
-  for (const k of Object.keys(o)) if (!known.includes(k)) fail(k, `unknown field (expected one of ${known.slice(0, 6).join(', ')})`);
+  const known = ['virtualization', 'client', 'hypervisor', 'vmsDir', 'imageCacheDir', 'guestAddress', 'gateway', '$schema', 'comment'];
+  for (const k of Object.keys(o)) if (!known.includes(k)) fail(k, `unknown field (expected one of ${known.slice(0, 7).join(', ')})`);
   if (o.virtualization !== 'TypeI' && o.virtualization !== 'TypeII') fail('virtualization', 'must be TypeI or TypeII');
   let client: DeviceConfig;
   try {
@@ -81,6 +84,7 @@ export function parseHostConfig(raw: unknown, file: string, baseDir = '.'): Host
     vmsDir: path('vmsDir', './vms'),
     imageCacheDir: path('imageCacheDir', './image-cache'),
     guestAddress: guestAddress as string,
+    gateway: parseGatewayConfig(o.gateway, file),
   };
 }
 

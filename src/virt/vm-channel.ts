@@ -23,13 +23,17 @@ export type GuestMessage =
   | { type: 'client-listening'; httpPort: number }
   /** A session of the VM's DM client ended. */
   | { type: 'client-session'; state: string; reason?: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** What the guest's DM client made of a package #0 the gateway delivered (`reason` when rejected). */
+  | { type: 'notification-result'; accepted: boolean; reason?: string };
 
 /** Host → guest. */
 export type HostMessage =
   /** Start the DM client from this config file (relative to the VM directory). */
   | { type: 'install-client'; config: string }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** The gateway delivers a package #0 (base64) to the guest's DM client (GwMO transparent and proxy modes). */
+  | { type: 'notification'; package0: string };
 
 /** Any channel message. */
 export interface ChannelMessage { type: string; [k: string]: unknown }
