@@ -184,8 +184,8 @@ for (const virtualization of ['TypeI', 'TypeII'] as const) {
       const op = await queue(e, vmId, [
         { verb: 'Get', target: './DevInfo/DevId' },
         { verb: 'Replace', target: './DevDetail/Ext/Note', data: 'hello' },
-        { verb: 'Add', target: './DevDetail/Ext/Note2', data: 'x' },
-        { verb: 'Get', target: './DevDetail/Ext/Note2' },
+        { verb: 'Add', target: './Note2', data: 'x' },
+        { verb: 'Get', target: './Note2' },
         { verb: 'Exec', target: './DevDetail/Ext/Ping' },
         { verb: 'Get', target: './Nope' },
       ]);
@@ -239,11 +239,11 @@ test('proxy isolation: two hosts with the same local id get distinct global ids;
     await createVm(e, a, { name: 'other', kind: 'enterprise', image: 'enterprise', mode: 'proxy' });
     const ids = [`${a.devId}/enterprise`, `${b.devId}/enterprise`, `${a.devId}/other`];
     // Each VM has its own record; the same local id on two hosts does not collide.
-    const marks = await Promise.all(ids.map((id, i) => queue(e, id, [{ verb: 'Add', target: './DevDetail/Ext/Mark', data: `m${i}` }])));
+    const marks = await Promise.all(ids.map((id, i) => queue(e, id, [{ verb: 'Add', target: './Mark', data: `m${i}` }])));
     for (const op of marks) assert.equal((await waitForOperation(e.api, op.id)).state, 'succeeded');
 
     // Fan-out: one Get to every VM of both hosts, per-device results, aggregated status.
-    const fan = await e.api('POST', '/api/fanout', { devices: ids, commands: [{ verb: 'Get', target: './DevDetail/Ext/Mark' }] });
+    const fan = await e.api('POST', '/api/fanout', { devices: ids, commands: [{ verb: 'Get', target: './Mark' }] });
     assert.equal(fan.status, 201, JSON.stringify(fan.json));
     let view: { state: string; devices: { devId: string; state: string; commands: { results: { data: string }[] }[] }[]; counts: Record<string, number> } = { state: 'running', devices: [], counts: {} };
     await until('the fan-out', async () => { view = (await e.api('GET', `/api/fanout/${fan.json.id}`)).json; return view.state !== 'running'; });
