@@ -13,6 +13,7 @@ import { runOperator } from './operator-commands.js';
 import { runHost } from './host-command.js';
 import { runImage } from './image-command.js';
 import { runDemo } from './demo-command.js';
+import { runGateway } from './gateway-commands.js';
 import { DecodeError, DmvisorError } from '../errors.js';
 
 const USAGE = `dmvisor — an OMA Device Management (SyncML DM 1.2) stack for devices that host virtual machines
@@ -28,6 +29,7 @@ commands:
   tree       management objects: print an MO's DDF (tree ddf DMAcc)
   host       run a host agent: DM client + hypervisor + VM management object (--config host.json)
   image      VM images: build, push to a server, inspect
+  gateway    GwMO gateways: a host's inventory, a VM's mode (direct/transparent/proxy), fan-out
   demo       server + host + Personal and Enterprise VMs, step by step (--exit: smoke test)
   help       this text
   version    print the version
@@ -57,6 +59,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runHost(rest, io);
       case 'image':
         return await runImage(rest, io);
+      case 'gateway':
+        return await runGateway(rest, io);
       case 'demo':
         return await runDemo(rest, io);
       case 'devices': case 'get': case 'set': case 'exec': case 'notify':

@@ -24,6 +24,7 @@ import { readEndDevice } from '../../src/gateway/inventory.js';
 import { GATEWAY_SOCKET, type GatewayLogEvent } from '../../src/gateway/gateway.js';
 import { GWMO_ALERT } from '../../src/mo/gwmo.js';
 import { haveCommand } from '../support/paths.js';
+import { main } from '../../src/cli/main.js';
 
 const TOKEN = 'gateway-test-token-0123456789';
 const enc = encodeURIComponent;
@@ -250,8 +251,20 @@ test('proxy isolation: two hosts with the same local id get distinct global ids;
     assert.equal(view.state, 'succeeded', JSON.stringify(view));
     assert.deepEqual(view.devices.map((d) => [d.devId, d.commands[0].results[0].data]), ids.map((id, i) => [id, `m${i}`]), 'each VM saw only its own value');
     assert.deepEqual(view.counts, { succeeded: 3 });
-    const byHost = await e.api('POST', '/api/fanout', { host: a.devId, commands: [{ verb: 'Get', target: './DevInfo/DevId' }] });
-    assert.equal(byHost.json.devices, 2, 'all VMs of host A');
+    // The same through the CLI: every VM of host A, and host A's inventory.
+    const out: string[] = [];
+    const io = { stdout: (t: string) => { out.push(t); }, stderr: (t: string) => { out.push(t); } } as unknown as Parameters<typeof main>[1];
+    const cli = (...args: string[]) => main(['gateway', ...args, '--url', e.server.url, '--token', TOKEN], io);
+    assert.equal(await cli('fanout', '--host', a.devId, 'Get', './DevInfo/DevId'), 0, out.join(''));
+    assert.match(out.join(''), /fan-out \S+: 2 device\(s\)/);
+    assert.match(out.join(''), new RegExp(`${a.devId}/other\\s+succeeded\\s+200 = other`));
+    assert.match(out.join(''), /state: succeeded \{"succeeded":2\}/);
+    out.length = 0;
+    assert.equal(await cli('inventory', a.devId), 0);
+    assert.match(out.join(''), /enterprise\s+urn:dmvisor:host:A\/enterprise\s+proxy\s+reachable/);
+    out.length = 0;
+    assert.equal(await cli('mode', ids[0]), 0);
+    assert.equal(out.join(''), `${ids[0]}: proxy via ${a.devId} (prefix ./GwDevInv/enterprise/Tree)\n`);
 
     // Spoofing: a client on VM "other"'s socket claiming to be "enterprise".
     const socketPath = join(e.dir, a.devId.replace(/\W/g, '_'), 'vms', 'other', GATEWAY_SOCKET);
