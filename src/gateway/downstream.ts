@@ -153,14 +153,16 @@ export class DownstreamHub {
     for (const job of hub.state.jobs) {
       if (job.state === 'sent') {
         job.answers = job.answers.map((a) => a ?? { status: 500, reason: 'the gateway restarted while the end device ran this command; its outcome is unknown and it is not run again' });
+        // The server may send the Exec again (its session died with the gateway): it gets this answer, not a second run.
+        job.commands.forEach((c, i) => { if (c.verb === 'Exec' && c.upstreamCorrelator) hub.state.execDone[c.upstreamCorrelator] = job.answers[i]!; });
         job.state = 'done';
         recovered.push(job);
       }
     }
     // Jobs no one is owed are the server's to resend.
     hub.state.jobs = hub.state.jobs.filter((j) => j.state !== 'queued' || j.detached);
-    await hub.save();
     for (const job of recovered) hub.finish(job);
+    await hub.save();
     hub.sweeper = setInterval(() => hub.sweep(), 1000);
     hub.sweeper.unref();
     return hub;

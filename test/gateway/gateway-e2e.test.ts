@@ -57,7 +57,9 @@ interface Host {
 async function startHost(e: Env, devId: string, extra: Record<string, unknown> = {}): Promise<Host> {
   const notifyPort = await freePort();
   const reg = await e.api('POST', '/api/devices', { devId, clientAuth: { type: 'md5', name: devId, secret: 'host-secret' }, notifyAddress: `http://127.0.0.1:${notifyPort}/notify` });
-  assert.equal(reg.status, 201, JSON.stringify(reg.json));
+  // A restarted host is already registered: it comes back on a new notification port.
+  if (reg.status === 409) await e.server.store.updateDevice(devId, { notifyAddress: `http://127.0.0.1:${notifyPort}/notify` });
+  else assert.equal(reg.status, 201, JSON.stringify(reg.json));
   const raw = {
     virtualization: 'TypeII',
     client: {
@@ -280,6 +282,34 @@ test('proxy isolation: two hosts with the same local id get distinct global ids;
   } finally {
     await a.agent.close();
     await b.agent.close();
+    await e.stop();
+  }
+});
+
+test('gateway restart mid-proxy: work the gateway owes survives the restart and runs once; an Exec in flight is not run again', async () => {
+  const e = await env();
+  let host = await startHost(e, 'urn:dmvisor:host:rs');
+  const vmId = `${host.devId}/enterprise`;
+  try {
+    await createVm(e, host, { name: 'enterprise', kind: 'enterprise', image: 'enterprise', mode: 'proxy' });
+    // The VM is down: the gateway accepts the Exec (202) and owes its result.
+    const stop = await e.api('POST', `/api/devices/${enc(host.devId)}/vms/enterprise/stop`, {});
+    assert.equal((await waitForOperation(e.api, stop.json.operationId)).state, 'succeeded');
+    const owed = await queue(e, vmId, [{ verb: 'Exec', target: './DevDetail/Ext/Ping' }]);
+    await until('the Exec to be accepted', async () => (await e.api('GET', `/api/operations/${owed.id}`)).json.state === 'accepted');
+    assert.equal(host.agent.gateway!.downstream.pending('enterprise').length, 1);
+
+    // The gateway (the whole host) restarts.
+    await host.agent.close();
+    host = await startHost(e, 'urn:dmvisor:host:rs');
+    assert.equal(host.agent.gateway!.downstream.pending('enterprise').length, 1, 'the owed job was persisted');
+    const start = await e.api('POST', `/api/devices/${enc(host.devId)}/vms/enterprise/start`, {});
+    assert.equal((await waitForOperation(e.api, start.json.operationId)).state, 'succeeded');
+    const done = await waitForOperation(e.api, owed.id);
+    assert.equal(done.state, 'succeeded', JSON.stringify(done));
+    assert.equal(host.agent.gateway!.downstream.pending('enterprise').length, 0, 'and ran once');
+  } finally {
+    await host.agent.close();
     await e.stop();
   }
 });
