@@ -9,6 +9,7 @@ export function describeGatewayEvent(e: GatewayLogEvent): string {
     case 'trigger-refused': return `trigger refused (${e.uri}): ${e.reason}`;
     case 'refused': return `refused for ${e.node}: ${e.reason}`;
     case 'proxied': return `${e.commands} command(s) for ${e.node}: ${e.answered}`;
+    case 'fanout': return `fan-out ${e.job} to ${e.devices} end device(s): ${e.phase}${e.detail ? ' — ' + e.detail : ''}`;
     case 'downstream-session': return `session with end device ${e.node} ${e.state}${e.reason ? ': ' + e.reason : ''}`;
   }
 }

@@ -29,7 +29,10 @@ import { decodePackage0 } from '../notification/index.js';
 import { DecodeError } from '../errors.js';
 import type { DmClient } from '../client/dm-client.js';
 import type { GenericAlert } from '../tree/hooks.js';
-import { GWMO_ALERT, GWMO_ROOTS, inventoryUri, proxyPrefix, triggerUri, type GwMode } from '../mo/gwmo.js';
+import { GWMO_ALERT, GWMO_NODES as N, GWMO_ROOTS, GW_FANOUT_MO, inventoryUri, proxyPrefix, triggerUri, type GwMode } from '../mo/gwmo.js';
+import { instantiateMo, type MoValues } from '../mo/instantiate.js';
+import type { ExecOutcome } from '../tree/management-tree.js';
+import { completionData, deviceResult, parseFanoutCommands, type FanoutDeviceResult } from './fanout.js';
 import type { ChannelMessage, VmChannel } from '../virt/vm-channel.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { DownstreamHub, type DownstreamAnswer, type DownstreamCommand, type DownstreamJob, type EndDeviceAlert } from './downstream.js';
@@ -52,7 +55,8 @@ export type GatewayLogEvent =
   | { event: 'trigger-refused'; uri: string; reason: string }
   | { event: 'refused'; node: string; reason: string }
   | { event: 'proxied'; node: string; commands: number; answered: 'in-session' | 'later' | 'timeout' }
-  | { event: 'downstream-session'; node: string; state: string; reason?: string };
+  | { event: 'downstream-session'; node: string; state: string; reason?: string }
+  | { event: 'fanout'; job: string; devices: number; phase: 'start' | 'done'; detail?: string };
 
 /** What the gateway needs from its host. */
 export interface GatewayOptions {
@@ -89,7 +93,7 @@ export class Gateway {
       if (verb === 'Exec' && uri.startsWith(`${GWMO_ROOTS.edTrigger}/`) && o.status === 404) {
         options.log?.({ event: 'trigger-refused', uri, reason: 'no such end device' });
       }
-    });
+    }, (uri, _data, serverId, correlator) => this.fanoutExec(uri, serverId, correlator));
   }
 
   /** Install the MOs, reopen the downstream state, layer the proxy onto the host client's sessions. */
@@ -232,6 +236,60 @@ export class Gateway {
     if (!channel) return false;
     channel.send({ type: 'notification', package0: Buffer.from(pkg).toString('base64') });
     return true;
+  }
+
+  // ───────────── fan-out ─────────────
+
+  /** Answer an Exec of `<Fanout>/<x>/Run` (202, results by Generic Alert); undefined for any other Exec. */
+  private fanoutExec(uri: string, serverId: string, correlator: string | undefined): ExecOutcome | undefined {
+    const root = `${GWMO_ROOTS.fanout}/`;
+    if (!uri.startsWith(root) || !uri.endsWith(`/${N.run}`)) return undefined;
+    const job = uri.slice(root.length, -N.run.length - 1);
+    if (!job || job.includes('/')) return undefined;
+    const tree = this.options.client.tree;
+    const base = `${GWMO_ROOTS.fanout}/${job}`;
+    const access = tree.get(base, serverId);
+    if (access.status !== 200) return { status: access.status, ...(access.reason ? { reason: access.reason } : {}) };
+    const read = (leaf: string) => (tree.exists(`${base}/${leaf}`) ? String(tree.readValue(`${base}/${leaf}`) ?? '') : undefined);
+    const targets = read(N.targets);
+    const commandsText = read(N.commands);
+    if (targets === undefined || commandsText === undefined) return { status: 412, reason: `${base} needs ${N.targets} and ${N.commands} before ${N.run}` };
+    let commands: DownstreamCommand[];
+    try {
+      commands = parseFanoutCommands(commandsText);
+    } catch (e) {
+      return { status: 400, reason: (e as Error).message };
+    }
+    const records = this.inventory().filter((r) => r.mode === 'proxy');
+    const wanted = targets.trim() === '*' ? records : targets.split(',').map((t) => t.trim()).filter(Boolean).map((id) => records.find((r) => r.deviceId === id) ?? { deviceId: id, node: '' } as EndDeviceRecord);
+    if (wanted.length === 0) return { status: 404, reason: 'no proxy-mode end devices among the targets' };
+    if (read(N.state) === 'running') return { status: 409, reason: `fan-out ${job} is already running` };
+    instantiateMo(tree, GW_FANOUT_MO, { values: { [job]: { [N.state]: 'running' } } });
+    void this.runFanout(job, wanted, commands, correlator);
+    return { status: 202 };
+  }
+
+  private async runFanout(job: string, targets: EndDeviceRecord[], commands: DownstreamCommand[], correlator: string | undefined): Promise<void> {
+    this.options.log?.({ event: 'fanout', job, devices: targets.length, phase: 'start' });
+    const tree = this.options.client.tree;
+    const results = await Promise.all(targets.map(async (rec): Promise<FanoutDeviceResult> => {
+      if (!rec.node) return { deviceId: rec.deviceId, status: 404, commands: commands.map(() => ({ status: 404, reason: 'not a proxy-mode end device of this gateway' })) };
+      const submitted = await this.hub.submit(rec.node, commands.map((c) => ({ ...c })));
+      const done = submitted.state === 'done' ? submitted : await new Promise<DownstreamJob>((resolve) => this.waiters.set(submitted.id, resolve));
+      return deviceResult(rec.deviceId, done.answers.map((a) => a!));
+    }));
+    const values: Record<string, MoValues[string]> = {};
+    results.forEach((r, i) => { values[String(i + 1)] = { [N.deviceId]: r.deviceId, [N.status]: String(r.status), [N.data]: JSON.stringify(r.commands) }; });
+    const base = `${GWMO_ROOTS.fanout}/${job}`;
+    if (tree.exists(`${base}/${N.results}`)) tree.deleteNode(`${base}/${N.results}`);
+    instantiateMo(tree, GW_FANOUT_MO, { values: { [job]: { [N.state]: 'done', [N.results]: values } } });
+    const completion = completionData(results);
+    this.options.log?.({ event: 'fanout', job, devices: targets.length, phase: 'done', detail: completion });
+    this.options.report({ type: GWMO_ALERT.resultAggregation, format: 'chr', sourceUri: base, data: JSON.stringify(results) });
+    this.options.report({
+      type: GWMO_ALERT.completionStatus, format: 'chr', sourceUri: `${base}/${N.run}`, data: completion,
+      ...(completion === '200' ? {} : { mark: 'critical' }), ...(correlator ? { correlator } : {}),
+    });
   }
 
   // ───────────── proxy mode ─────────────

@@ -26,6 +26,8 @@ export class ProxyTree implements ManagementTree {
     private readonly inner: ManagementTree,
     private readonly isProxied: (uri: string) => boolean,
     private readonly onLocal?: (verb: string, uri: string, outcome: TreeOutcome) => void,
+    /** Execs the gateway answers itself (a fan-out's Run); undefined lets the tree answer. */
+    private readonly execHook?: (uri: string, data: Item['data'], serverId: string, correlator?: string) => ExecOutcome | undefined,
   ) {}
 
   /** Forget answers of the previous message. */
@@ -66,7 +68,8 @@ export class ProxyTree implements ManagementTree {
     return this.isProxied(targetUri) || this.isProxied(sourceUri) ? this.take('Copy', targetUri) : this.local('Copy', targetUri, this.inner.copy(targetUri, sourceUri, serverId));
   }
   exec(uri: string, data: Item['data'], serverId: string, correlator?: string): ExecOutcome {
-    return this.isProxied(uri) ? this.take('Exec', uri) : this.local('Exec', uri, this.inner.exec(uri, data, serverId, correlator));
+    if (this.isProxied(uri)) return this.take('Exec', uri);
+    return this.local('Exec', uri, this.execHook?.(uri, data, serverId, correlator) ?? this.inner.exec(uri, data, serverId, correlator));
   }
   beginAtomic(): AtomicScope {
     return this.inner.beginAtomic();

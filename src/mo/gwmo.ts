@@ -158,17 +158,17 @@ export const GW_FANOUT_MO: MoDescription = {
   description: 'GwMO Fanout: one set of commands run on a group of end devices, with per-device and aggregated results (node names ours, UNVERIFIED).',
   root: interior(rootName(GWMO_ROOTS.fanout), [
     interior('<x>', [
-      leaf(N.targets, { accessTypes: ['Get', 'Replace'], description: 'Global DeviceIDs, comma separated, or * for every proxy-mode end device.' }),
-      leaf(N.commands, { accessTypes: ['Get', 'Replace'], description: 'JSON array of {verb, target, data?, format?}; targets are paths inside the end device (./…).' }),
-      leaf(N.run, { format: 'null', accessTypes: ['Exec', 'Get'], description: 'Run the fan-out: 202, then a resultaggregation Generic Alert (per-device results, JSON) and a completionstatus Generic Alert (aggregated status), both with the Exec\'s Correlator.' }),
-      leaf(N.state, { description: 'idle, running or done.' }),
+      leaf(N.targets, { accessTypes: ['Add', 'Get', 'Replace'], description: 'Global DeviceIDs, comma separated, or * for every proxy-mode end device.' }),
+      leaf(N.commands, { accessTypes: ['Add', 'Get', 'Replace'], description: 'JSON array of {verb, target, data?, format?}; targets are paths inside the end device (./…).' }),
+      leaf(N.run, { format: 'null', accessTypes: ['Exec', 'Get'], occurrence: 'ZeroOrOne', description: 'Run the fan-out (the gateway answers for it once Targets and Commands are set): 202, then a resultaggregation Generic Alert (per-device results, JSON) and a completionstatus Generic Alert (aggregated status), both with the Exec\'s Correlator.' }),
+      leaf(N.state, { occurrence: 'ZeroOrOne', description: 'running or done (set by the gateway).' }),
       interior(N.results, [
         interior('<x>', [
           leaf(N.deviceId, { description: 'Global DeviceID.' }),
           leaf(N.status, { format: 'int', description: 'Worst status of the device\'s commands.' }),
           leaf(N.data, { description: 'JSON: the status and results of each command.' }),
         ], { occurrence: 'ZeroOrMore', description: 'One end device\'s results.' }),
-      ], { description: 'Per-device results of the last run.' }),
+      ], { occurrence: 'ZeroOrOne', description: 'Per-device results of the last run (set by the gateway).' }),
     ], { occurrence: 'ZeroOrMore', accessTypes: ['Get', 'Add', 'Delete'], description: 'One fan-out job, added by the server.' }),
   ], { scope: 'Permanent', dfType: GWMO_MO_IDS.fanout, description: 'Fan-out jobs.' }),
 };
@@ -195,5 +195,7 @@ export const GWMO_MOS: readonly MoDescription[] = [GW_CONFIG_MO, GW_DEVICE_INVEN
 export const inventoryUri = (localId: string): string => `${GWMO_ROOTS.deviceInventory}/${localId}`;
 /** The proxy prefix of an end device: the server addresses `<prefix>/<path>` for the end device's `./<path>`. */
 export const proxyPrefix = (localId: string): string => `${inventoryUri(localId)}/${N.tree}`;
+/** URI of a fan-out job's Run Exec. */
+export const fanoutRunUri = (job: string): string => `${GWMO_ROOTS.fanout}/${job}/${N.run}`;
 /** URI of an end device's trigger Exec node. */
 export const triggerUri = (localId: string): string => `${GWMO_ROOTS.edTrigger}/${localId}/${N.trigger}`;

@@ -24,7 +24,7 @@ export {
 } from './virt.js';
 export {
   GWMO_MOS, GWMO_MO_IDS, GWMO_NODES, GWMO_ROOTS, GWMO_ALERT, GWMO_ALERT_ROOT, GW_MODES, GW_CONFIG_MO, GW_DEVICE_INVENTORY_MO,
-  GW_ED_TRIGGER_MO, GW_FANOUT_MO, GW_IMAGE_INVENTORY_MO, inventoryUri, proxyPrefix, triggerUri, type GwMode,
+  GW_ED_TRIGGER_MO, GW_FANOUT_MO, GW_IMAGE_INVENTORY_MO, inventoryUri, proxyPrefix, triggerUri, fanoutRunUri, type GwMode,
 } from './gwmo.js';
 export { STANDARD_MOS, findMo, moResolver } from './registry.js';
 export { createStandardTree, type StandardTreeOptions } from './standard-tree.js';

@@ -26,7 +26,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Operation, Store } from '../store/index.js';
-import { GWMO_NODES as N, GWMO_ROOTS, GW_MODES, inventoryUri, proxyPrefix, triggerUri, type GwMode } from '../mo/gwmo.js';
+import { GWMO_ALERT, GWMO_NODES as N, GWMO_ROOTS, GW_MODES, inventoryUri, proxyPrefix, triggerUri, type GwMode } from '../mo/gwmo.js';
 import { ApiError, readJson, send } from './admin-api.js';
 import type { EndDeviceRoute, GatewayRouting } from './dm-endpoint.js';
 
@@ -226,10 +226,11 @@ export async function handleGatewayApi(req: IncomingMessage, res: ServerResponse
       ctx.authorize();
       const body = await readJson(req, ctx.maxBodyBytes);
       let targets: string[];
-      if (typeof body.host === 'string') targets = await membersOf(store, body.host);
+      if (typeof body.host === 'string' && body.through === 'gateway') targets = [];
+      else if (typeof body.host === 'string') targets = await membersOf(store, body.host);
       else if (Array.isArray(body.devices) && body.devices.length > 0 && body.devices.length <= 10000 && body.devices.every((d) => typeof d === 'string' && d.length <= 512)) targets = body.devices as string[];
       else throw new ApiError(400, 'invalid', 'give host (a gateway DevId) or devices (an array of DevIds)', 'devices');
-      if (targets.length === 0) throw new ApiError(404, 'not_found', 'no end devices to fan out to');
+      if (targets.length === 0 && body.through !== 'gateway') throw new ApiError(404, 'not_found', 'no end devices to fan out to');
       const commands = body.commands;
       if (!Array.isArray(commands) || commands.length === 0 || commands.length > 100) throw new ApiError(400, 'invalid', 'commands must be an array of 1–100 commands', 'commands');
       const parsed = commands.map((c: unknown, i: number) => {
@@ -239,8 +240,25 @@ export async function handleGatewayApi(req: IncomingMessage, res: ServerResponse
         if (o.format !== undefined && typeof o.format !== 'string') throw new ApiError(400, 'invalid', `commands[${i}].format must be a string`, `commands[${i}].format`);
         return { verb: o.verb as 'Get', target: o.target, ...(o.data !== undefined ? { data: o.data as string } : {}), ...(o.format !== undefined ? { format: o.format as string } : {}) };
       });
+      const id = randomBytes(9).toString('hex');
+      if (body.through === 'gateway') {
+        // GwMO Fanout: one job on the gateway, which runs it on its proxy-mode VMs and reports the aggregate.
+        if (typeof body.host !== 'string' || !(await store.getDevice(body.host))) throw new ApiError(400, 'invalid', 'through: gateway needs host (a gateway DevId)', 'host');
+        const base = `${GWMO_ROOTS.fanout}/${id}`;
+        const op = await store.createOperation(body.host, {
+          commands: [
+            { verb: 'Add', target: base, format: 'node' },
+            { verb: 'Add', target: `${base}/${N.targets}`, data: Array.isArray(body.devices) ? (body.devices as string[]).join(',') : '*', format: 'chr' },
+            { verb: 'Add', target: `${base}/${N.commands}`, data: JSON.stringify(parsed), format: 'chr' },
+            { verb: 'Exec', target: `${base}/${N.run}` },
+          ],
+        });
+        await store.setSetting(fanoutKey(id), JSON.stringify({ id, createdAt: new Date().toISOString(), gateway: body.host, operationId: op.id, ops: [] }));
+        if (body.notify !== false) await ctx.notify(body.host).catch(() => undefined);
+        send(res, 201, { id, through: 'gateway', gateway: body.host, operationId: op.id });
+        return true;
+      }
       for (const t of targets) if (!(await store.getDevice(t))) throw new ApiError(404, 'not_found', `no device ${JSON.stringify(t)}`, 'devices');
-      const id = randomBytes(9).toString('base64url');
       const ops: { devId: string; operationId: string }[] = [];
       for (const devId of targets) ops.push({ devId, operationId: (await store.createOperation(devId, { commands: parsed })).id });
       await store.setSetting(fanoutKey(id), JSON.stringify({ id, createdAt: new Date().toISOString(), ops }));
@@ -260,8 +278,12 @@ export async function handleGatewayApi(req: IncomingMessage, res: ServerResponse
     }
     case 'GET fanout/{}': {
       ctx.authorize();
-      const rec = await json<{ id: string; createdAt: string; ops: { devId: string; operationId: string }[] } | undefined>(store, fanoutKey(parts[1]), undefined);
+      const rec = await json<{ id: string; createdAt: string; gateway?: string; operationId?: string; ops: { devId: string; operationId: string }[] } | undefined>(store, fanoutKey(parts[1]), undefined);
       if (!rec) throw new ApiError(404, 'not_found', `no fan-out ${JSON.stringify(parts[1])}`);
+      if (rec.gateway && rec.operationId) {
+        send(res, 200, await gatewayFanoutView(store, rec.id, rec.gateway, rec.operationId, rec.createdAt));
+        return true;
+      }
       const devices = [];
       const counts: Record<string, number> = {};
       for (const o of rec.ops) {
@@ -278,6 +300,25 @@ export async function handleGatewayApi(req: IncomingMessage, res: ServerResponse
     default:
       return false;
   }
+}
+
+/** A fan-out the gateway ran: the Run Exec's state, the aggregate from its resultaggregation alert. */
+async function gatewayFanoutView(store: Store, id: string, gateway: string, operationId: string, createdAt: string): Promise<Record<string, unknown>> {
+  const op = await store.getOperation(operationId);
+  const source = `${GWMO_ROOTS.fanout}/${id}`;
+  const alerts = await store.listAlerts(gateway, { limit: 200 });
+  const agg = alerts.find((a) => a.type === GWMO_ALERT.resultAggregation && a.sourceUri === source);
+  let devices: { deviceId: string; status: number; commands: unknown[] }[] = [];
+  if (agg?.data) { try { devices = JSON.parse(agg.data) as typeof devices; } catch { /* shown as none */ } }
+  const run = op?.commands[3];
+  const final = op !== undefined && FINAL.includes(op.state);
+  const counts: Record<string, number> = {};
+  for (const d of devices) { const k = d.status >= 200 && d.status < 300 ? 'succeeded' : 'failed'; counts[k] = (counts[k] ?? 0) + 1; }
+  return {
+    id, through: 'gateway', gateway, createdAt, operationId,
+    state: !final ? 'running' : op.state === 'succeeded' ? 'succeeded' : 'failed',
+    completion: run?.results?.[0]?.data ?? run?.status, total: devices.length, counts, devices,
+  };
 }
 
 /** One Device Inventory record as read from the gateway. */

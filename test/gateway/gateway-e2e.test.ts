@@ -253,6 +253,18 @@ test('proxy isolation: two hosts with the same local id get distinct global ids;
     assert.equal(view.state, 'succeeded', JSON.stringify(view));
     assert.deepEqual(view.devices.map((d) => [d.devId, d.commands[0].results[0].data]), ids.map((id, i) => [id, `m${i}`]), 'each VM saw only its own value');
     assert.deepEqual(view.counts, { succeeded: 3 });
+    // GwMO Fanout on the gateway: one job on host A, run on its proxy-mode VMs, aggregated by the gateway.
+    const gfan = await e.api('POST', '/api/fanout', { host: a.devId, through: 'gateway', commands: [{ verb: 'Add', target: './Fan', data: 'fanned' }, { verb: 'Get', target: './Fan' }] });
+    assert.equal(gfan.status, 201, JSON.stringify(gfan.json));
+    let gview: { state: string; completion: string; counts: Record<string, number>; devices: { deviceId: string; status: number; commands: { status: number; data?: string }[] }[] } = { state: 'running', completion: '', counts: {}, devices: [] };
+    await until('the gateway fan-out', async () => { gview = (await e.api('GET', `/api/fanout/${gfan.json.id}`)).json; return gview.state !== 'running'; });
+    assert.equal(gview.state, 'succeeded', JSON.stringify(gview));
+    assert.equal(gview.completion, '200');
+    assert.deepEqual(gview.devices.map((d) => [d.deviceId, d.status, d.commands[1].data]).sort(), [[ids[0], 200, 'fanned'], [ids[2], 200, 'fanned']]);
+    const aAlerts = await e.server.store.listAlerts(a.devId, { limit: 50 });
+    assert.ok(aAlerts.some((x) => x.type === GWMO_ALERT.resultAggregation) && aAlerts.some((x) => x.type === GWMO_ALERT.completionStatus && x.correlator), 'resultaggregation and completionstatus reached the server');
+    assert.equal(String(a.agent.client.tree.readValue(`./GwFanout/${gfan.json.id}/State`)), 'done');
+
     // The same through the CLI: every VM of host A, and host A's inventory.
     const out: string[] = [];
     const io = { stdout: (t: string) => { out.push(t); }, stderr: (t: string) => { out.push(t); } } as unknown as Parameters<typeof main>[1];
