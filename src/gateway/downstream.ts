@@ -168,6 +168,15 @@ export class DownstreamHub {
     return hub;
   }
 
+  private index: { jobs: DownstreamJob[]; size: number; byId: Map<string, DownstreamJob> } = { jobs: [], size: -1, byId: new Map() };
+
+  /** A job by id (indexed: with a thousand end devices in flight, a scan per event adds up). */
+  private job(id: string): DownstreamJob | undefined {
+    const jobs = this.state.jobs;
+    if (this.index.jobs !== jobs || this.index.size !== jobs.length) this.index = { jobs, size: jobs.length, byId: new Map(jobs.map((j) => [j.id, j])) };
+    return this.index.byId.get(id);
+  }
+
   /** The persisted end device, if any. */
   device(node: string): DownstreamDevice | undefined {
     return this.state.devices[node];
@@ -230,7 +239,7 @@ export class DownstreamHub {
 
   /** The gateway answered 202 upstream for this job: it now owes the result. */
   async detach(jobId: string): Promise<void> {
-    const job = this.state.jobs.find((j) => j.id === jobId);
+    const job = this.job(jobId);
     if (!job) return;
     job.detached = true;
     await this.save();
@@ -238,7 +247,7 @@ export class DownstreamHub {
 
   /** Give up a job nothing was sent of (its upstream answer went out without it). */
   async abandon(jobId: string): Promise<boolean> {
-    const job = this.state.jobs.find((j) => j.id === jobId);
+    const job = this.job(jobId);
     if (!job || job.state !== 'queued') return false;
     this.state.jobs = this.state.jobs.filter((j) => j !== job);
     await this.save();
@@ -291,11 +300,13 @@ export class DownstreamHub {
         res.writeHead(403, { 'content-type': 'text/plain' }).end('identity is bound to the channel\n');
         return;
       }
-      this.options.onEvent({ event: 'contact', node });
       const token = new URL(req.url ?? '/', 'http://gateway').searchParams.get('s');
       let live = token ? this.sessions.get(token) : undefined;
       if (live && live.node !== node) live = undefined;
-      if (!live) live = this.openSession(d);
+      if (!live) {
+        this.options.onEvent({ event: 'contact', node });
+        live = this.openSession(d);
+      }
       const hmac = req.headers[HMAC_HEADER_NAME];
       const out = live.engine.receive(msg, body, { encoding, ...(typeof hmac === 'string' ? { hmacHeader: hmac } : {}) });
       await this.drain(live, d);
@@ -337,12 +348,12 @@ export class DownstreamHub {
         case 'client-nonce': d.clientNonce = Buffer.from(e.nonce).toString('base64'); changed = true; break;
         case 'server-nonce': d.serverNonce = Buffer.from(e.nonce).toString('base64'); changed = true; break;
         case 'command-sent': {
-          const job = this.state.jobs.find((j) => j.id === e.operationId);
+          const job = this.job(e.operationId);
           if (job && job.state === 'queued') { job.state = 'sent'; changed = true; }
           break;
         }
         case 'command-result': {
-          const job = this.state.jobs.find((j) => j.id === e.operationId);
+          const job = this.job(e.operationId);
           const index = job?.send[e.index];
           if (!job || index === undefined) break;
           const prev = job.answers[index];
@@ -383,7 +394,7 @@ export class DownstreamHub {
   /** Map a downstream Correlator (`<job>.<index>`) of this gateway's Exec back to the server's. */
   private upstreamCorrelator(correlator: string): string | undefined {
     const dot = correlator.lastIndexOf('.');
-    const job = this.state.jobs.find((j) => j.id === correlator.slice(0, dot));
+    const job = this.job(correlator.slice(0, dot));
     const index = job?.send[Number(correlator.slice(dot + 1))];
     return index === undefined ? undefined : job?.commands[index]?.upstreamCorrelator;
   }
@@ -392,7 +403,7 @@ export class DownstreamHub {
     this.sessions.delete(live.token);
     const result = live.engine.result;
     for (const id of live.jobIds) {
-      const job = this.state.jobs.find((j) => j.id === id);
+      const job = this.job(id);
       if (!job || job.state === 'done') continue;
       if (job.state === 'queued') continue;
       job.answers = job.answers.map((a) => a ?? { status: 500, reason: `the end device's session ended (${result?.state ?? 'failed'}) before it answered` });

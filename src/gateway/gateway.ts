@@ -37,13 +37,16 @@ import type { ChannelMessage, VmChannel } from '../virt/vm-channel.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { DownstreamHub, type DownstreamAnswer, type DownstreamCommand, type DownstreamJob, type EndDeviceAlert } from './downstream.js';
 import {
-  installGwMos, listEndDeviceNodes, putEndDevice, putGatewayImage, readEndDevice, readProxyTimeout, removeEndDevice, setTriggerResult, splitProxied,
+  installGwMos, listEndDeviceNodes, putEndDevice, touchEndDevice, putGatewayImage, readEndDevice, readProxyTimeout, removeEndDevice, setTriggerResult, splitProxied,
   type EndDeviceRecord,
 } from './inventory.js';
 import { ProxyTree, type ProxiedOutcome } from './proxy-tree.js';
 
 /** dmvisor's own alert type: the late result of a proxied Exec (Data `<code>` or `<code> <reason>`). */
 export const GW_PROXIED_RESULT_ALERT = 'urn:x-dmvisor:at:gateway:proxied-result:1.0';
+
+/** End devices per resultaggregation alert (~100 bytes each: a few KiB per alert). */
+export const RESULTS_PER_ALERT = 50;
 
 /** Socket file (in the VM directory) a proxy-mode VM reaches the gateway on. */
 export const GATEWAY_SOCKET = 'gw.sock';
@@ -109,7 +112,7 @@ export class Gateway {
         switch (e.event) {
           case 'job-done': gw.onJobDone(e.job); break;
           case 'alert': gw.relayAlert(e.node, e.alert); break;
-          case 'contact': putEndDevice(client.tree, { node: e.node, reachable: true, lastContact: new Date().toISOString() }); break;
+          case 'contact': touchEndDevice(client.tree, e.node, new Date().toISOString()); break;
           case 'refused': options.log?.({ event: 'refused', node: e.node, reason: e.reason }); break;
           case 'session-end': options.log?.({ event: 'downstream-session', node: e.node, state: e.state, ...(e.reason ? { reason: e.reason } : {}) }); break;
         }
@@ -285,7 +288,10 @@ export class Gateway {
     instantiateMo(tree, GW_FANOUT_MO, { values: { [job]: { [N.state]: 'done', [N.results]: values } } });
     const completion = completionData(results);
     this.options.log?.({ event: 'fanout', job, devices: targets.length, phase: 'done', detail: completion });
-    this.options.report({ type: GWMO_ALERT.resultAggregation, format: 'chr', sourceUri: base, data: JSON.stringify(results) });
+    // Per-device results in alerts of at most RESULTS_PER_ALERT devices, so each fits a message.
+    for (let i = 0; i < results.length; i += RESULTS_PER_ALERT) {
+      this.options.report({ type: GWMO_ALERT.resultAggregation, format: 'chr', sourceUri: base, data: JSON.stringify(results.slice(i, i + RESULTS_PER_ALERT)) });
+    }
     this.options.report({
       type: GWMO_ALERT.completionStatus, format: 'chr', sourceUri: `${base}/${N.run}`, data: completion,
       ...(completion === '200' ? {} : { mark: 'critical' }), ...(correlator ? { correlator } : {}),

@@ -75,6 +75,16 @@ export function putEndDevice(tree: DmTree, rec: Partial<EndDeviceRecord> & { nod
   }
 }
 
+/** Mark an end device reachable and in contact now: two leaves set in place (no MO walk: this runs per session). */
+export function touchEndDevice(tree: DmTree, node: string, at: string): void {
+  const base = inventoryUri(node);
+  if (!tree.exists(base)) return;
+  tree.setValue(`${base}/${N.reachable}`, 'true');
+  const last = `${base}/${N.lastContact}`;
+  if (tree.exists(last)) tree.setValue(last, at);
+  else putEndDevice(tree, { node, lastContact: at });
+}
+
 /** Record the outcome of the last trigger of an end device. */
 export function setTriggerResult(tree: DmTree, node: string, result: string): void {
   if (!tree.exists(`${GWMO_ROOTS.edTrigger}/${node}`)) return;

@@ -306,10 +306,12 @@ export async function handleGatewayApi(req: IncomingMessage, res: ServerResponse
 async function gatewayFanoutView(store: Store, id: string, gateway: string, operationId: string, createdAt: string): Promise<Record<string, unknown>> {
   const op = await store.getOperation(operationId);
   const source = `${GWMO_ROOTS.fanout}/${id}`;
-  const alerts = await store.listAlerts(gateway, { limit: 200 });
-  const agg = alerts.find((a) => a.type === GWMO_ALERT.resultAggregation && a.sourceUri === source);
+  const alerts = await store.listAlerts(gateway, { limit: 500 });
+  // The gateway sends the per-device results in several resultaggregation alerts (listed newest first).
   let devices: { deviceId: string; status: number; commands: unknown[] }[] = [];
-  if (agg?.data) { try { devices = JSON.parse(agg.data) as typeof devices; } catch { /* shown as none */ } }
+  for (const agg of alerts.filter((a) => a.type === GWMO_ALERT.resultAggregation && a.sourceUri === source).reverse()) {
+    try { devices = devices.concat(JSON.parse(agg.data ?? '[]') as typeof devices); } catch { /* a part that does not parse is left out */ }
+  }
   const run = op?.commands[3];
   const final = op !== undefined && FINAL.includes(op.state);
   const counts: Record<string, number> = {};
