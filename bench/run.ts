@@ -36,10 +36,13 @@
  *          `node --cpu-prof`).
  *
  * The DM server figures (sessions/s against a bare node:http baseline, latency,
- * RSS) are bench/server-bench.ts; their method is described there.
+ * RSS) are bench/server-bench.ts; the GwMO gateway figures (proxy overhead,
+ * fan-out to 1,000 VMs, memory per end device) bench/gateway-bench.ts; their
+ * methods are described there.
  */
 import { runClientBench } from './client-bench.js';
 import { formatServerBench, runServerBench, type ServerBenchResult } from './server-bench.js';
+import { formatGatewayBench, runGatewayBench, type GatewayBenchResult } from './gateway-bench.js';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -54,7 +57,7 @@ import {
 
 // ───────────────────────────── options ─────────────────────────────
 
-const CASES = ['wbxml-decode', 'wbxml-encode', 'xml-decode', 'xml-encode', 'libwbxml', 'server'] as const;
+const CASES = ['wbxml-decode', 'wbxml-encode', 'xml-decode', 'xml-encode', 'libwbxml', 'server', 'gateway'] as const;
 type CaseId = (typeof CASES)[number];
 
 interface Options {
@@ -1036,6 +1039,21 @@ async function main(): Promise<void> {
     }
   }
 
+  // GwMO gateway (bench/gateway-bench.ts): in-process server, gateway and 1,000 simulated VMs.
+  let gateway: GatewayBenchResult | { skipped: true; reason: string } = { skipped: true, reason: 'not selected (--only)' };
+  if (opts.only.has('gateway')) {
+    console.log('');
+    try {
+      const r = await runGatewayBench(opts.quick);
+      gateway = r;
+      console.log(formatGatewayBench(r, table));
+    } catch (err) {
+      gateway = { skipped: true, reason: `gateway bench failed: ${(err as Error).stack ?? String(err)}` };
+      console.log(`✗ ${gateway.reason}`);
+      process.exitCode = 1;
+    }
+  }
+
   if (opts.json) {
     const report = {
       machine: m,
@@ -1049,6 +1067,7 @@ async function main(): Promise<void> {
       libwbxml: lib,
       client,
       server,
+      gateway,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
       blackhole,
     };

@@ -9,9 +9,9 @@
  * a VM cannot speak for another, nor see another's commands or results.
  *
  * Work for an end device is a {@link DownstreamJob}: commands the server sent
- * upstream, stripped of the end device's prefix. Jobs are persisted (one
- * JSON file) at every change, so a gateway restart loses nothing and runs
- * nothing twice:
+ * upstream, stripped of the end device's prefix. Jobs are persisted (a
+ * journal file, appended at every change before the end device or the server
+ * is answered), so a gateway restart loses nothing and runs nothing twice:
  * - a job the end device had received but not answered when the gateway
  *   died is NOT re-run: its unanswered commands end 500 "state unknown";
  * - a job still waiting for the end device is kept when the gateway owes
@@ -26,7 +26,7 @@
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { classifyDmContentType, decodeMessage, dmMediaTypeFor, encodeEmbeddedXml, type Item, type SyncMLMessage } from '../syncml/index.js';
 import { ServerSession, type OperationCommand, type ServerSessionEvent } from '../session/server-session.js';
@@ -101,19 +101,16 @@ export type DownstreamEvent =
   | { event: 'refused'; node: string; reason: string }
   | { event: 'session-end'; node: string; state: string; reason?: string };
 
-interface PersistedState {
-  devices: Record<string, DownstreamDevice>;
-  jobs: DownstreamJob[];
-  /** Answers of Execs already run, by upstream Correlator. */
-  execDone: Record<string, DownstreamAnswer>;
-}
-
 interface LiveSession {
   token: string;
   node: string;
   engine: ServerSession;
   jobIds: string[];
+  lastActivity: number;
 }
+
+/** A downstream session with no message for this long is over (the VM went away mid-session). */
+const SESSION_IDLE_MS = 30_000;
 
 /** Options of {@link DownstreamHub.open}. */
 export interface DownstreamHubOptions {
@@ -131,11 +128,18 @@ const MAX_MESSAGE = 4 * 1024 * 1024;
 
 /** See the module comment. */
 export class DownstreamHub {
-  private state: PersistedState = { devices: {}, jobs: [], execDone: {} };
+  /** Devices and Exec records; jobs live in {@link jobs} and are written with them. */
+  private state: { devices: Record<string, DownstreamDevice>; execDone: Record<string, DownstreamAnswer> } = { devices: {}, execDone: {} };
+  private readonly jobs = new Map<string, DownstreamJob>();
+  /** Job ids by end device. */
+  private readonly nodeJobs = new Map<string, Set<string>>();
+  /** Jobs handed to a live session. */
+  private readonly claimed = new Set<string>();
+  /** Live sessions per end device. */
+  private readonly liveNodes = new Map<string, number>();
   private readonly sessions = new Map<string, LiveSession>();
   private readonly listeners = new Map<string, () => Promise<void>>();
   private saving: Promise<void> = Promise.resolve();
-  private dirty = false;
   private sweeper: NodeJS.Timeout | undefined;
   private seq = 0;
 
@@ -145,12 +149,9 @@ export class DownstreamHub {
   static async open(options: DownstreamHubOptions): Promise<DownstreamHub> {
     const hub = new DownstreamHub(options);
     const text = await readFile(options.stateFile, 'utf8').catch(() => undefined);
-    if (text) {
-      const s = JSON.parse(text) as PersistedState;
-      hub.state = { devices: s.devices ?? {}, jobs: s.jobs ?? [], execDone: s.execDone ?? {} };
-    }
+    if (text) hub.replay(text);
     const recovered: DownstreamJob[] = [];
-    for (const job of hub.state.jobs) {
+    for (const job of hub.jobs.values()) {
       if (job.state === 'sent') {
         job.answers = job.answers.map((a) => a ?? { status: 500, reason: 'the gateway restarted while the end device ran this command; its outcome is unknown and it is not run again' });
         // The server may send the Exec again (its session died with the gateway): it gets this answer, not a second run.
@@ -160,21 +161,35 @@ export class DownstreamHub {
       }
     }
     // Jobs no one is owed are the server's to resend.
-    hub.state.jobs = hub.state.jobs.filter((j) => j.state !== 'queued' || j.detached);
+    for (const j of [...hub.jobs.values()]) if (j.state === 'queued' && !j.detached) hub.removeJob(j);
     for (const job of recovered) hub.finish(job);
-    await hub.save();
+    await hub.compact();
     hub.sweeper = setInterval(() => hub.sweep(), 1000);
     hub.sweeper.unref();
     return hub;
   }
 
-  private index: { jobs: DownstreamJob[]; size: number; byId: Map<string, DownstreamJob> } = { jobs: [], size: -1, byId: new Map() };
-
-  /** A job by id (indexed: with a thousand end devices in flight, a scan per event adds up). */
+  // Jobs are indexed by id and by end device: with a thousand end devices in flight, a scan per event adds up.
   private job(id: string): DownstreamJob | undefined {
-    const jobs = this.state.jobs;
-    if (this.index.jobs !== jobs || this.index.size !== jobs.length) this.index = { jobs, size: jobs.length, byId: new Map(jobs.map((j) => [j.id, j])) };
-    return this.index.byId.get(id);
+    return this.jobs.get(id);
+  }
+
+  private addJob(job: DownstreamJob): void {
+    this.dirtyJobs.add(job.id);
+    this.jobs.set(job.id, job);
+    let set = this.nodeJobs.get(job.node);
+    if (!set) this.nodeJobs.set(job.node, (set = new Set()));
+    set.add(job.id);
+  }
+
+  private removeJob(job: DownstreamJob): void {
+    this.dirtyJobs.add(job.id);
+    this.jobs.delete(job.id);
+    this.nodeJobs.get(job.node)?.delete(job.id);
+  }
+
+  private jobsOf(node: string): DownstreamJob[] {
+    return [...(this.nodeJobs.get(node) ?? [])].map((id) => this.jobs.get(id)!).filter(Boolean);
   }
 
   /** The persisted end device, if any. */
@@ -186,6 +201,7 @@ export class DownstreamHub {
   async addDevice(d: Omit<DownstreamDevice, 'clientNonce' | 'serverNonce'> & Partial<Pick<DownstreamDevice, 'clientNonce' | 'serverNonce'>>): Promise<void> {
     const prev = this.state.devices[d.node];
     this.state.devices[d.node] = { clientNonce: prev?.clientNonce ?? '', serverNonce: prev?.serverNonce ?? '', ...d };
+    this.dirtyDevices.add(d.node);
     await this.save();
     await this.listen(d.node);
   }
@@ -203,13 +219,14 @@ export class DownstreamHub {
     await this.listeners.get(node)?.();
     this.listeners.delete(node);
     delete this.state.devices[node];
-    this.state.jobs = this.state.jobs.filter((j) => j.node !== node);
+    this.dirtyDevices.add(node);
+    for (const j of this.jobsOf(node)) this.removeJob(j);
     await this.save();
   }
 
   /** Jobs of a device not yet final. */
   pending(node: string): DownstreamJob[] {
-    return this.state.jobs.filter((j) => j.node === node && j.state !== 'done');
+    return this.jobsOf(node).filter((j) => j.state !== 'done');
   }
 
   /**
@@ -231,7 +248,7 @@ export class DownstreamHub {
       job.state = 'done';
       return job;
     }
-    this.state.jobs.push(job);
+    this.addJob(job);
     await this.save();
     this.kick(node);
     return job;
@@ -242,6 +259,7 @@ export class DownstreamHub {
     const job = this.job(jobId);
     if (!job) return;
     job.detached = true;
+    this.dirtyJobs.add(job.id);
     await this.save();
   }
 
@@ -249,7 +267,7 @@ export class DownstreamHub {
   async abandon(jobId: string): Promise<boolean> {
     const job = this.job(jobId);
     if (!job || job.state !== 'queued') return false;
-    this.state.jobs = this.state.jobs.filter((j) => j !== job);
+    this.removeJob(job);
     await this.save();
     return true;
   }
@@ -257,7 +275,7 @@ export class DownstreamHub {
   /** Ask the device for a session when it has work and none is open. */
   kick(node: string): void {
     const d = this.state.devices[node];
-    if (!d || [...this.sessions.values()].some((s) => s.node === node)) return;
+    if (!d || (this.liveNodes.get(node) ?? 0) > 0) return;
     if (!this.pending(node).some((j) => j.state === 'queued')) return;
     const sessionId = 1 + (randomBytes(2).readUInt16BE(0) % 0xffff);
     const pkg = encodePackage0({ uiMode: 0, initiator: 1, sessionId, serverId: this.options.serverId }, { serverPassword: '', nonce: Buffer.from(d.serverNonce, 'base64') });
@@ -307,6 +325,7 @@ export class DownstreamHub {
         this.options.onEvent({ event: 'contact', node });
         live = this.openSession(d);
       }
+      live.lastActivity = Date.now();
       const hmac = req.headers[HMAC_HEADER_NAME];
       const out = live.engine.receive(msg, body, { encoding, ...(typeof hmac === 'string' ? { hmacHeader: hmac } : {}) });
       await this.drain(live, d);
@@ -321,7 +340,9 @@ export class DownstreamHub {
 
   private openSession(d: DownstreamDevice): LiveSession {
     const token = randomBytes(12).toString('base64url');
-    const jobs = this.state.jobs.filter((j) => j.node === d.node && j.state === 'queued');
+    const jobs = this.jobsOf(d.node).filter((j) => j.state === 'queued' && !this.claimed.has(j.id));
+    for (const j of jobs) this.claimed.add(j.id);
+    this.liveNodes.set(d.node, (this.liveNodes.get(d.node) ?? 0) + 1);
     const engine = new ServerSession({
       serverUri: SERVER_URI,
       serverId: this.options.serverId,
@@ -336,7 +357,7 @@ export class DownstreamHub {
       })),
       respURI: `${SERVER_URI}?s=${token}`,
     });
-    const live: LiveSession = { token, node: d.node, engine, jobIds: jobs.map((j) => j.id) };
+    const live: LiveSession = { token, node: d.node, engine, jobIds: jobs.map((j) => j.id), lastActivity: Date.now() };
     this.sessions.set(token, live);
     return live;
   }
@@ -345,11 +366,11 @@ export class DownstreamHub {
     let changed = false;
     for (let e: ServerSessionEvent | undefined = live.engine.pollEvent(); e; e = live.engine.pollEvent()) {
       switch (e.type) {
-        case 'client-nonce': d.clientNonce = Buffer.from(e.nonce).toString('base64'); changed = true; break;
-        case 'server-nonce': d.serverNonce = Buffer.from(e.nonce).toString('base64'); changed = true; break;
+        case 'client-nonce': d.clientNonce = Buffer.from(e.nonce).toString('base64'); this.dirtyDevices.add(d.node); changed = true; break;
+        case 'server-nonce': d.serverNonce = Buffer.from(e.nonce).toString('base64'); this.dirtyDevices.add(d.node); changed = true; break;
         case 'command-sent': {
           const job = this.job(e.operationId);
-          if (job && job.state === 'queued') { job.state = 'sent'; changed = true; }
+          if (job && job.state === 'queued') { job.state = 'sent'; this.dirtyJobs.add(job.id); changed = true; }
           break;
         }
         case 'command-result': {
@@ -361,7 +382,8 @@ export class DownstreamHub {
           if (e.results) answer.results = [...(prev?.results ?? []), ...e.results.map(toResult)];
           job.answers[index] = answer;
           const cmd = job.commands[index];
-          if (cmd?.verb === 'Exec' && cmd.upstreamCorrelator) this.state.execDone[cmd.upstreamCorrelator] = answer;
+          if (cmd?.verb === 'Exec' && cmd.upstreamCorrelator) { this.state.execDone[cmd.upstreamCorrelator] = answer; this.dirtyExec.add(cmd.upstreamCorrelator); }
+          this.dirtyJobs.add(job.id);
           changed = true;
           // A Get is complete with its Results; other commands with their Status.
           if (job.answers.every((a, i) => a !== null && (job.commands[i].verb !== 'Get' || a.status !== 200 || a.results !== undefined))) {
@@ -401,6 +423,8 @@ export class DownstreamHub {
 
   private async endSession(live: LiveSession): Promise<void> {
     this.sessions.delete(live.token);
+    this.liveNodes.set(live.node, (this.liveNodes.get(live.node) ?? 1) - 1);
+    for (const id of live.jobIds) this.claimed.delete(id);
     const result = live.engine.result;
     for (const id of live.jobIds) {
       const job = this.job(id);
@@ -408,6 +432,7 @@ export class DownstreamHub {
       if (job.state === 'queued') continue;
       job.answers = job.answers.map((a) => a ?? { status: 500, reason: `the end device's session ended (${result?.state ?? 'failed'}) before it answered` });
       job.state = 'done';
+      this.dirtyJobs.add(job.id);
       this.finish(job);
     }
     await this.save();
@@ -419,42 +444,112 @@ export class DownstreamHub {
   private finish(job: DownstreamJob): void {
     this.options.onEvent({ event: 'job-done', job });
     const keep = job.commands.some((c, i) => c.verb === 'Exec' && job.answers[i]?.status === 202);
-    if (!keep) this.state.jobs = this.state.jobs.filter((j) => j !== job);
+    if (!keep) this.removeJob(job);
   }
 
   private sweep(): void {
     const now = Date.now();
+    for (const live of [...this.sessions.values()]) if (now - live.lastActivity > SESSION_IDLE_MS) void this.endSession(live);
     let changed = false;
-    for (const job of [...this.state.jobs]) {
+    for (const job of [...this.jobs.values()]) {
       if (job.state === 'done' || job.expiresAt > now) continue;
-      if ([...this.sessions.values()].some((s) => s.jobIds.includes(job.id))) continue;
+      if (this.claimed.has(job.id)) continue;
       job.answers = job.answers.map((a) => a ?? { status: 408, reason: 'the end device did not take this command before it expired' });
       job.state = 'done';
+      this.dirtyJobs.add(job.id);
       this.finish(job);
       changed = true;
     }
     // An Exec kept for its later alert is dropped after the same time.
-    const before = this.state.jobs.length;
-    this.state.jobs = this.state.jobs.filter((j) => j.state !== 'done' || j.expiresAt > now - 3_600_000);
-    if (changed || before !== this.state.jobs.length) void this.save();
+    const before = this.jobs.size;
+    for (const j of [...this.jobs.values()]) if (j.state === 'done' && j.expiresAt <= now - 3_600_000) this.removeJob(j);
+    if (changed || before !== this.jobs.size) void this.save();
   }
 
   // ───────────── persistence ─────────────
+  // A journal of JSON lines (a device, a job, a job removed, an Exec answer), appended per
+  // change and compacted into a snapshot at start, at close and when it grows: each write
+  // is the size of what changed, not of the whole state.
 
-  /** Write the state (serialised; coalesces bursts). */
-  save(): Promise<void> {
-    this.dirty = true;
+  private readonly dirtyJobs = new Set<string>();
+  private readonly dirtyDevices = new Set<string>();
+  private readonly dirtyExec = new Set<string>();
+  private journalBytes = 0;
+
+  private replay(text: string): void {
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let e: JournalEntry;
+      try {
+        e = JSON.parse(line) as JournalEntry;
+      } catch {
+        continue; // a line cut by a crash mid-write
+      }
+      if (e.t === 'dev') this.state.devices[e.d.node] = e.d;
+      else if (e.t === 'dev-') delete this.state.devices[e.node];
+      else if (e.t === 'job') { this.removeJob(e.j); this.addJob(e.j); }
+      else if (e.t === 'job-') { const j = this.jobs.get(e.id); if (j) this.removeJob(j); }
+      else if (e.t === 'exec') this.state.execDone[e.c] = e.a;
+    }
+  }
+
+  private snapshotLines(): string[] {
+    return [
+      ...Object.values(this.state.devices).map((d) => JSON.stringify({ t: 'dev', d })),
+      ...[...this.jobs.values()].map((j) => JSON.stringify({ t: 'job', j })),
+      ...Object.entries(this.state.execDone).map(([c, a]) => JSON.stringify({ t: 'exec', c, a })),
+    ];
+  }
+
+  /** Rewrite the journal as a snapshot. */
+  compact(): Promise<void> {
     this.saving = this.saving.then(async () => {
-      if (!this.dirty) return;
-      this.dirty = false;
+      this.dirtyJobs.clear(); this.dirtyDevices.clear(); this.dirtyExec.clear();
+      const text = this.snapshotLines().join('\n') + '\n';
       const tmp = `${this.options.stateFile}.tmp`;
       await mkdir(dirname(this.options.stateFile), { recursive: true });
-      await writeFile(tmp, JSON.stringify(this.state));
+      await writeFile(tmp, text);
       await rename(tmp, this.options.stateFile);
+      this.journalBytes = text.length;
     });
     return this.saving;
   }
+
+  /** Append what changed (serialised; coalesces bursts). Resolves once it is written. */
+  save(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      const lines: string[] = [];
+      for (const id of this.dirtyJobs) {
+        const j = this.jobs.get(id);
+        lines.push(JSON.stringify(j ? { t: 'job', j } : { t: 'job-', id }));
+      }
+      for (const node of this.dirtyDevices) {
+        const d = this.state.devices[node];
+        lines.push(JSON.stringify(d ? { t: 'dev', d } : { t: 'dev-', node }));
+      }
+      for (const c of this.dirtyExec) if (this.state.execDone[c]) lines.push(JSON.stringify({ t: 'exec', c, a: this.state.execDone[c] }));
+      this.dirtyJobs.clear(); this.dirtyDevices.clear(); this.dirtyExec.clear();
+      if (lines.length === 0) return;
+      const text = lines.join('\n') + '\n';
+      await mkdir(dirname(this.options.stateFile), { recursive: true });
+      await appendFile(this.options.stateFile, text);
+      this.journalBytes += text.length;
+    });
+    if (this.journalBytes > JOURNAL_COMPACT_BYTES) return this.saving.then(() => this.compact());
+    return this.saving;
+  }
 }
+
+/** One journal line. */
+type JournalEntry =
+  | { t: 'dev'; d: DownstreamDevice }
+  | { t: 'dev-'; node: string }
+  | { t: 'job'; j: DownstreamJob }
+  | { t: 'job-'; id: string }
+  | { t: 'exec'; c: string; a: DownstreamAnswer };
+
+/** Compact the journal past this size. */
+const JOURNAL_COMPACT_BYTES = 8 * 1024 * 1024;
 
 function toResult(it: Item): DownstreamResult {
   const r: DownstreamResult = {};

@@ -17,11 +17,14 @@ function job(id: string, state: DownstreamJob['state'], detached: boolean, corre
 test('restart: an in-flight Exec ends "unknown" and a resent one is answered from the record; owed work is kept, the rest dropped', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmvisor-ds-'));
   const stateFile = join(dir, 'gateway-downstream.json');
-  writeFileSync(stateFile, JSON.stringify({
-    devices: { vm: { node: 'vm', localId: 'vm', secret: 's', clientNonce: '', serverNonce: '', socketPath: join(dir, 'gw.sock') } },
-    jobs: [job('inflight', 'sent', false, 'op1.0'), job('owed', 'queued', true, 'op2.0'), job('resent-later', 'queued', false, 'op3.0')],
-    execDone: {},
-  }));
+  // The journal as the gateway wrote it: the device, three jobs (one later updated), a line cut by the crash.
+  writeFileSync(stateFile, [
+    { t: 'dev', d: { node: 'vm', localId: 'vm', secret: 's', clientNonce: '', serverNonce: '', socketPath: join(dir, 'gw.sock') } },
+    { t: 'job', j: job('inflight', 'queued', false, 'op1.0') },
+    { t: 'job', j: job('owed', 'queued', true, 'op2.0') },
+    { t: 'job', j: job('resent-later', 'queued', false, 'op3.0') },
+    { t: 'job', j: job('inflight', 'sent', false, 'op1.0') },
+  ].map((l) => JSON.stringify(l)).join('\n') + '\n{"t":"job","j":{"id":"cut');
   const events: DownstreamEvent[] = [];
   const delivered: string[] = [];
   const hub = await DownstreamHub.open({ stateFile, serverId: 'gw', deliver: (node) => { delivered.push(node); return true; }, onEvent: (e) => events.push(e) });
@@ -36,9 +39,10 @@ test('restart: an in-flight Exec ends "unknown" and a resent one is answered fro
     assert.equal(again.state, 'done');
     assert.equal(again.answers[0]!.status, 500);
     assert.deepEqual(delivered, []);
-    const persisted = JSON.parse(readFileSync(stateFile, 'utf8')) as { jobs: DownstreamJob[]; execDone: Record<string, unknown> };
-    assert.deepEqual(persisted.jobs.map((j) => j.id), ['owed']);
-    assert.ok(persisted.execDone['op1.0'], 'the record is persisted too');
+    // What a second restart would see.
+    const lines = readFileSync(stateFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: string; j?: DownstreamJob; c?: string });
+    assert.deepEqual(lines.filter((l) => l.t === 'job').map((l) => l.j!.id), ['owed']);
+    assert.ok(lines.some((l) => l.t === 'exec' && l.c === 'op1.0'), 'the record is persisted too');
     // New work for the VM asks it for a session (package #0 over its channel).
     await hub.submit('vm', [{ verb: 'Get', target: './DevInfo/DevId' }]);
     assert.deepEqual(delivered, ['vm']);
