@@ -343,6 +343,7 @@ export class HostAgent {
       throw e;
     }
     putVm(this.client.tree, name, { clientInstalled: true, clientDevId: client.devId, managementMode: 'direct', bootstrap: client.bootstrap });
+    this.gateway?.attach({ node: name, vmName: name, localId: client.devId, deviceId: client.devId, mode: 'direct' });
     return `200 ${JSON.stringify({ vm: name, devId: client.devId, notifyAddress })}`;
   }
 

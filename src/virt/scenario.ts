@@ -37,6 +37,8 @@ export interface ScenarioOptions {
   hostLog?: (e: HostLogEvent) => void;
   /** Keep going after a failed step (default false: stop at the first failure). */
   keepGoing?: boolean;
+  /** Also show GwMO transparent and proxy management of two more Enterprise VMs (what `dmvisor demo` runs). */
+  gatewayModes?: boolean;
 }
 
 /** What a finished scenario leaves running (stop it with `stop`). */
@@ -219,5 +221,75 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
     return `the Personal VM is now device ${personalDevId}`;
   });
 
+  if (options.gatewayModes) await gatewaySteps(step, must, api, hostDevId);
   return run;
+}
+
+/**
+ * The GwMO part of the demo (docs/gateway.md): an Enterprise VM in transparent
+ * mode (the gateway delivers its package #0; it opens its own session) and one
+ * in proxy mode (its client knows only the gateway; the server's commands run
+ * in the host's session and a downstream session), then the inventory.
+ */
+async function gatewaySteps(
+  step: (title: string, fn: () => Promise<string | void>) => Promise<boolean>,
+  must: (cond: unknown, what: string) => void,
+  api: ReturnType<typeof apiClient>,
+  hostDevId: string,
+): Promise<void> {
+  const enc = encodeURIComponent;
+  const create = async (name: string, mode: string) => {
+    const r = await api('POST', `/api/devices/${enc(hostDevId)}/vms`, { name, kind: 'enterprise', image: 'enterprise', mode });
+    must(r.status === 202, `POST vms: ${r.status} ${JSON.stringify(r.json)}`);
+    const op = await waitForOperation(api, r.json.operationId);
+    must(op.state === 'succeeded', `create ${name} ${op.state}: ${op.commands?.[0]?.results?.[0]?.data ?? op.reason}`);
+    return r.json.devId as string;
+  };
+  const run = async (devId: string, commands: Json[]) => {
+    const r = await api('POST', `/api/devices/${enc(devId)}/operations`, { notify: true, commands });
+    must(r.status === 201 && !r.json.notifyError, `queue: ${JSON.stringify(r.json)}`);
+    const op = await waitForOperation(api, r.json.id);
+    must(op.state === 'succeeded', `operation ${op.state}: ${JSON.stringify(op.commands.map((c: Json) => [c.status, c.reason]))}`);
+    return { op, notified: r.json.notifiedSessionId as string | undefined };
+  };
+
+  await step('transparent mode: the host\'s gateway delivers the package #0 of an Enterprise VM; the VM opens its own session', async () => {
+    const devId = await create('ent-transparent', 'transparent');
+    const m = await api('GET', `/api/devices/${enc(devId)}/management`);
+    must(m.json.mode === 'transparent' && m.json.via === hostDevId, `management ${JSON.stringify(m.json)}`);
+    const { op } = await run(devId, [{ verb: 'Get', target: './DevInfo/DevId' }]);
+    const sessions = (await api('GET', `/api/devices/${enc(devId)}/sessions`)).json.sessions as Json[];
+    must(sessions[0]?.initiator === 'server', 'the VM did not answer the package #0');
+    return `${devId} via ${hostDevId}: trigger Exec in the host's session → channel → the VM's own session; DevId=${op.commands[0].results[0].data}`;
+  });
+
+  await step('proxy mode: an Enterprise VM that knows only the gateway, managed with the same operations API', async () => {
+    const devId = await create('ent-proxy', 'proxy');
+    const m = await api('GET', `/api/devices/${enc(devId)}/management`);
+    must(m.json.mode === 'proxy', `management ${JSON.stringify(m.json)}`);
+    const { op } = await run(devId, [
+      { verb: 'Get', target: './DevInfo/DevId' },
+      { verb: 'Add', target: './Note', data: 'set through the gateway' },
+      { verb: 'Get', target: './Note' },
+      { verb: 'Exec', target: './DevDetail/Ext/Ping' },
+    ]);
+    const sessions = (await api('GET', `/api/devices/${enc(devId)}/sessions`)).json.sessions as Json[];
+    must(sessions.length === 0, 'a proxied VM never talks to the server');
+    return `${devId}: addressed as ${m.json.prefix}/… in the host's session; local DevId=${op.commands[0].results[0].data}, Note=${op.commands[2].results[0].data}, Exec ${op.commands[3].status}`;
+  });
+
+  await step('the gateway\'s Device Inventory, read with a Get; fan-out of one Get to the host\'s VMs', async () => {
+    const inv = await api('GET', `/api/gateways/${enc(hostDevId)}/inventory`);
+    must(inv.status === 200, `inventory: ${JSON.stringify(inv.json)}`);
+    const f = await api('POST', '/api/fanout', { host: hostDevId, commands: [{ verb: 'Get', target: './DevInfo/DevId' }] });
+    must(f.status === 201, `fanout: ${JSON.stringify(f.json)}`);
+    let view: Json = { state: 'running' };
+    const until = Date.now() + 30000;
+    while (view.state === 'running' && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+      view = (await api('GET', `/api/fanout/${f.json.id}`)).json;
+    }
+    must(view.state === 'succeeded', `fan-out ${view.state}: ${JSON.stringify(view.counts)}`);
+    return `${inv.json.devices.map((d: Json) => `${d.node}=${d.mode}`).join(', ')}; fan-out to ${view.total} VMs: ${JSON.stringify(view.counts)}`;
+  });
 }
