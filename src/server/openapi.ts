@@ -1,4 +1,6 @@
 /** The admin API's OpenAPI 3.1 description, served at /api/openapi.json. */
+import { GATEWAY_OPENAPI_PATHS } from './gateway-openapi.js';
+
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const ok = (description: string, schema: object = { type: 'object' }) => ({ description, ...json(schema) });
@@ -58,5 +60,6 @@ export const OPENAPI = {
     '/api/devices/{devId}/notify': { post: { summary: 'Send package #0 to the device', responses: { 202: ok('sent'), ...errors } } },
     '/api/devices/{devId}/sessions': { get: { summary: 'Recent sessions of a device', responses: { 200: ok('sessions'), ...errors } } },
     '/api/sessions/{id}': { get: { summary: 'A session with its decoded message trace', responses: { 200: ok('the session'), ...errors } } },
+    ...GATEWAY_OPENAPI_PATHS,
   },
 } as const;

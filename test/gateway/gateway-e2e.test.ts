@@ -16,7 +16,7 @@ import { HostAgent, type HostLogEvent } from '../../src/virt/host-agent.js';
 import { parseHostConfig } from '../../src/virt/host-config.js';
 import { buildImage, encodeImage } from '../../src/virt/image.js';
 import { ProcessHypervisor } from '../../src/virt/process-driver.js';
-import { apiClient, freePort, waitForOperation } from '../../src/virt/scenario.js';
+import { apiClient, freePort, runScenario, waitForOperation } from '../../src/virt/scenario.js';
 import { DmClient } from '../../src/client/dm-client.js';
 import { parseDeviceConfig } from '../../src/client/device-config.js';
 import { encodePackage0 } from '../../src/notification/index.js';
@@ -323,5 +323,16 @@ test('gateway restart mid-proxy: work the gateway owes survives the restart and 
   } finally {
     await host.agent.close();
     await e.stop();
+  }
+});
+
+test('dmvisor demo\'s scenario with the gateway steps: every step succeeds', async () => {
+  const run = await runScenario({ port: 0, gatewayModes: true });
+  try {
+    assert.ok(run.ok, JSON.stringify(run.steps.filter((s) => !s.ok)));
+    assert.equal(run.steps.length, 10);
+    assert.match(run.steps[8].detail ?? '', /local DevId=ent-proxy/);
+  } finally {
+    await run.stop();
   }
 });
