@@ -32,14 +32,16 @@
  * Options: `--quick` (small corpus, few rounds: a CI smoke run),
  *          `--json FILE` (also write every figure as JSON),
  *          `--only LIST` (comma-separated subset of wbxml-decode, wbxml-encode,
- *          xml-decode, xml-encode, libwbxml, server — e.g. to run one case under
+ *          xml-decode, xml-encode, libwbxml, server, virt — e.g. to run one case under
  *          `node --cpu-prof`).
  *
  * The DM server figures (sessions/s against a bare node:http baseline, latency,
- * RSS) are bench/server-bench.ts; their method is described there.
+ * RSS) are bench/server-bench.ts, the virtualization figures (VM registration
+ * time, memory per VM) bench/virt-bench.ts; their methods are described there.
  */
 import { runClientBench } from './client-bench.js';
 import { formatServerBench, runServerBench, type ServerBenchResult } from './server-bench.js';
+import { formatVirtBench, runVirtBench, type VirtBenchResult } from './virt-bench.js';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -54,7 +56,7 @@ import {
 
 // ───────────────────────────── options ─────────────────────────────
 
-const CASES = ['wbxml-decode', 'wbxml-encode', 'xml-decode', 'xml-encode', 'libwbxml', 'server'] as const;
+const CASES = ['wbxml-decode', 'wbxml-encode', 'xml-decode', 'xml-encode', 'libwbxml', 'server', 'virt'] as const;
 type CaseId = (typeof CASES)[number];
 
 interface Options {
@@ -1036,6 +1038,21 @@ async function main(): Promise<void> {
     }
   }
 
+  // Virtualization (bench/virt-bench.ts): VM registration time and memory per VM.
+  let virt: VirtBenchResult | { skipped: true; reason: string } = { skipped: true, reason: 'not selected (--only)' };
+  if (opts.only.has('virt')) {
+    console.log('');
+    try {
+      const r = await runVirtBench(opts.quick);
+      virt = r;
+      console.log(formatVirtBench(r, table));
+    } catch (err) {
+      virt = { skipped: true, reason: `virt bench failed: ${(err as Error).stack ?? String(err)}` };
+      console.log(`✗ ${virt.reason}`);
+      process.exitCode = 1;
+    }
+  }
+
   if (opts.json) {
     const report = {
       machine: m,
@@ -1049,6 +1066,7 @@ async function main(): Promise<void> {
       libwbxml: lib,
       client,
       server,
+      virt,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
       blackhole,
     };
