@@ -328,19 +328,8 @@ export class HostAgent {
     const bootstrapDoc = b && b.method !== 'customized' ? b : undefined;
     if (!chosen && !bootstrapDoc) throw new JobError(400, `no DM account for the client of VM ${name}: the image carries none and the request gives none`);
     const id = devId ?? `${this.devId}:vm:${name}`;
-    const guest: Record<string, unknown> = {
-      stateDir: './client-state',
-      device: { devId: id, man: 'dmvisor', mod: `dmvisor-vm-${image.manifest.kind.toLowerCase()}`, devTyp: 'vm', oem: this.devId, hwV: 'vm' },
-      accounts: chosen ? [chosen] : [],
-      notifications: { httpPort: 0, host: '0.0.0.0' },
-    };
-    if (bootstrapDoc) {
-      const file = bootstrapDoc.file.split('/').pop()!;
-      await writeFile(join(dir, file), image.files[bootstrapDoc.file]);
-      guest.bootstrap = bootstrapDoc.method === 'smartcard'
-        ? { smartcard: { virtual: file } }
-        : { documents: [{ file, ...(bootstrapDoc.sec ? { sec: bootstrapDoc.sec } : {}), ...(bootstrapDoc.mac ? { mac: bootstrapDoc.mac } : {}), ...(bootstrapDoc.pin ? { pin: bootstrapDoc.pin } : {}) }] };
-    }
+    const guest = guestClientConfig({ devId: id, kind: image.manifest.kind, ...(chosen ? { account: chosen } : {}), ...(bootstrapDoc ? { bootstrap: bootstrapDoc } : {}) });
+    if (bootstrapDoc) await writeFile(join(dir, bootstrapDoc.file.split('/').pop()!), image.files[bootstrapDoc.file]);
     try {
       parseDeviceConfig(guest, `${name}/${GUEST_CONFIG}`);
     } catch (e) {
@@ -432,6 +421,34 @@ export class HostAgent {
       }
     }
   }
+}
+
+/**
+ * The guest's `dmvisor client` config. A bootstrap document or smartcard
+ * (written beside it, named by the last part of its payload path) is
+ * referenced in the `bootstrap` section — the contract with src/bootstrap:
+ * `{ documents: [{ file, sec?, mac?, pin? }] }` or `{ smartcard: { virtual } }`,
+ * paths relative to the config file; `accounts` may then be empty.
+ */
+export function guestClientConfig(o: {
+  devId: string; kind: VmKind;
+  account?: Record<string, unknown>;
+  bootstrap?: NonNullable<Image['manifest']['bootstrap']>;
+}): Record<string, unknown> {
+  const guest: Record<string, unknown> = {
+    stateDir: './client-state',
+    device: { devId: o.devId, man: 'dmvisor', mod: `dmvisor-vm-${o.kind.toLowerCase()}`, devTyp: 'vm', hwV: 'vm' },
+    accounts: o.account ? [o.account] : [],
+    notifications: { httpPort: 0, host: '0.0.0.0' },
+  };
+  const b = o.bootstrap;
+  if (b && b.method !== 'customized') {
+    const file = b.file.split('/').pop()!;
+    guest.bootstrap = b.method === 'smartcard'
+      ? { smartcard: { virtual: file } }
+      : { documents: [{ file, ...(b.sec ? { sec: b.sec } : {}), ...(b.mac ? { mac: b.mac } : {}), ...(b.pin ? { pin: b.pin } : {}) }] };
+  }
+  return guest;
 }
 
 // ───────────── request parsing ─────────────
