@@ -169,7 +169,8 @@ export class HostAgent {
   /** Accept an Exec: answer 202 and queue the job; its result goes out as a Generic Alert. */
   private accept(op: string, vm: string, ctx: ExecContext, job: () => Promise<string>): ExecResult {
     const serverId = ctx.serverId;
-    const report = (data: string) => ctx.report({ type: VIRT_ALERT.operation(op), format: 'chr', data, ...(data.startsWith('2') ? {} : { mark: 'critical' }), sourceUri: vm ? vmUri(vm) : CREATE_URI });
+    // Source = the Exec'd node (shared/spec/oma-dm-facts-2.md §G.4); Mark critical on failure.
+    const report = (data: string) => ctx.report({ type: VIRT_ALERT.operation(op), format: 'chr', data, ...(data.startsWith('2') ? {} : { mark: 'critical' }) });
     const run = this.jobs.then(async () => {
       this.options.log?.({ event: 'job', op, vm, phase: 'start' });
       let data: string;

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import type { VmState } from '../mo/virt.js';
 import { DmvisorError } from '../errors.js';
 import type { Hypervisor, VmExit, VmSpec } from './hypervisor.js';
-import type { VmChannel } from './vm-channel.js';
+import type { VmChannel } from '../transport/vm-channel.js';
 
 /** `virsh` said no. */
 export class VirshError extends DmvisorError {

@@ -15,7 +15,7 @@ import type { DmAccount } from '../mo/dmacc.js';
 import type { DmTree } from '../tree/dm-tree.js';
 import { DmvisorError } from '../errors.js';
 import type { Hypervisor, VmExit, VmSpec } from './hypervisor.js';
-import type { VmChannel } from './vm-channel.js';
+import type { VmChannel } from '../transport/vm-channel.js';
 
 /** One simulated VM. */
 export interface SimulatedVm {
