@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { buildImage, decodeImage, encodeImage, imageDigest, ImageError } from '../../src/virt/image.js';
-import { connectVmChannel, listenVmChannel, parseMessage, MAX_CHANNEL_MESSAGE, type ChannelMessage } from '../../src/virt/vm-channel.js';
+import { connectVmChannel, listenVmChannel, parseMessage, MAX_CHANNEL_MESSAGE, type ChannelMessage } from '../../src/transport/vm-channel.js';
 import { parseHostConfig } from '../../src/virt/host-config.js';
 import { guestClientConfig, parseCreateRequest } from '../../src/virt/host-agent.js';
 import { SimHypervisor } from '../../src/virt/sim-driver.js';
