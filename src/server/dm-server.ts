@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { openStore, type Store } from '../store/index.js';
 import { DmEndpoint } from './dm-endpoint.js';
 import { handleAdminApi } from './admin-api.js';
+import { onVmHostSessionEnd } from './vm-api.js';
 import { encodePackage0, sessionIdToHeader } from '../notification/index.js';
 import { sendNotification } from '../transport/notification-sender.js';
 import { DmvisorError } from '../errors.js';
@@ -159,6 +160,7 @@ export class DmServer {
       store, serverId, traceDecoded: (options.trace ?? 'all') !== 'none', publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
       ...(options.sessionIdleMs !== undefined ? { sessionIdleMs: options.sessionIdleMs } : {}),
       onSessionEnd: (e) => {
+        onVmHostSessionEnd(store, e.devId);
         metrics.sessions.inc({ state: e.state });
         metrics.sessionSeconds.observe(e.ms / 1000);
         log.info({ event: 'session-end', devId: e.devId, state: e.state, reason: e.reason, messages: e.messages, ms: e.ms }, 'session ended');

@@ -45,7 +45,10 @@ interface VmRecord {
   name: string; kind: string; image: string; digest: string; withClient: boolean;
   /** The VM's own device, when it has (or gets) a client. */
   devId?: string;
+  /** Last state the host reported (creating until the Create finishes). */
   state: string;
+  /** The operation in flight, if any. */
+  pending?: string;
   reason?: string;
   createdAt: string;
   /** Operations in order; the last is the current one. */
@@ -60,6 +63,19 @@ const blobKey = (name: string) => `virt:image-blob:${name}`;
 const vmsKey = (host: string) => `virt:vms:${host}`;
 const OPS: Record<string, string> = { start: N.start, stop: N.stop, delete: N.delete, 'install-client': N.installClient };
 const AUTH_TYPE: Record<string, ClientAuthType> = { BASIC: 'basic', DIGEST: 'md5', HMAC: 'hmac' };
+
+/** Hosts with VM operations in flight, per store: only their session ends trigger a sync (a Set lookup for every other session). */
+const hostsInFlight = new WeakMap<Store, Set<string>>();
+
+/**
+ * Call when a device's DM session ends: if it is a host with VM operations in
+ * flight, apply what finished (VM state, the VM device's notification
+ * address) right away, so the VM can be reached without listing VMs first.
+ */
+export function onVmHostSessionEnd(store: Store, devId: string): void {
+  if (!hostsInFlight.get(store)?.has(devId)) return;
+  void syncVms(store, devId).catch(() => undefined);
+}
 
 async function getJson<T>(store: Store, key: string, dflt: T): Promise<T> {
   const v = await store.getSetting(key);
@@ -221,6 +237,9 @@ async function registerVmDevice(store: Store, host: string, devId: string, auth:
 }
 
 async function queueOnHost(ctx: VmApiContext, host: string, commands: Parameters<Store['createOperation']>[1]['commands']): Promise<{ op: Operation; notifyError?: string }> {
+  let set = hostsInFlight.get(ctx.store);
+  if (!set) hostsInFlight.set(ctx.store, (set = new Set()));
+  set.add(host);
   const d = await ctx.store.getDevice(host);
   const op = await ctx.store.createOperation(host, { commands, notify: d?.notifyAddress !== undefined });
   if (!d?.notifyAddress) return { op, notifyError: 'the host has no notification address; the operation waits for its next session' };
@@ -255,10 +274,15 @@ async function createVm(req: IncomingMessage, res: ServerResponse, ctx: VmApiCon
   }
   const img = await getJson<ImageRecord | undefined>(ctx.store, imageKey(imageName), undefined);
   if (!img) throw new ApiError(404, 'unknown_image', `unknown image ${JSON.stringify(imageName)}`, 'image');
-  const vms = await syncVms(ctx.store, host);
+  await withHostLock(ctx.store, host, () => createVmLocked(req, res, ctx, host, { name, kind, imageName, img, withClient: body.withClient as boolean | undefined, extra }));
+}
+
+async function createVmLocked(req: IncomingMessage, res: ServerResponse, ctx: VmApiContext, host: string, a: { name: string; kind: string; imageName: string; img: ImageRecord; withClient: boolean | undefined; extra: Record<string, unknown> }): Promise<void> {
+  const { name, kind, imageName, img, extra } = a;
+  const vms = await syncVmsLocked(ctx.store, host);
   const existing = vms.find((v) => v.name === name);
   if (existing && existing.state !== 'failed' && existing.state !== 'deleted') throw new ApiError(409, 'exists', `host ${host} already has a VM named ${name} (${existing.state})`, 'name');
-  const withClient = (body.withClient as boolean | undefined) ?? img.withClient;
+  const withClient = a.withClient ?? img.withClient;
   const devId = withClient ? `${host}:vm:${name}` : undefined;
   const data: Record<string, unknown> = { name, kind, image: imageName, imageUrl: blobUrl(req, img.token), digest: img.digest, withClient, ...extra };
   if (devId) {
@@ -292,7 +316,11 @@ async function createVm(req: IncomingMessage, res: ServerResponse, ctx: VmApiCon
 
 async function vmOperation(req: IncomingMessage, res: ServerResponse, ctx: VmApiContext, hostId: string, name: string, opName: string): Promise<void> {
   const host = await requireHost(ctx.store, hostId);
-  const vms = await syncVms(ctx.store, host);
+  await withHostLock(ctx.store, host, () => vmOperationLocked(req, res, ctx, host, name, opName));
+}
+
+async function vmOperationLocked(req: IncomingMessage, res: ServerResponse, ctx: VmApiContext, host: string, name: string, opName: string): Promise<void> {
+  const vms = await syncVmsLocked(ctx.store, host);
   const vm = vms.find((v) => v.name === name && v.state !== 'deleted' && v.state !== 'failed');
   if (!vm) throw new ApiError(404, 'not_found', `host ${host} has no VM ${JSON.stringify(name)}`);
   let data: string | undefined;
@@ -330,6 +358,23 @@ function detailOf(op: Operation): { status?: number; json?: Record<string, unkno
  * notification address), failures give the reason, crash alerts mark the VM.
  */
 async function syncVms(store: Store, host: string): Promise<VmRecord[]> {
+  return withHostLock(store, host, () => syncVmsLocked(store, host));
+}
+
+/** VM records of a host are read-modified-written one change at a time (per process: the server is single-node). */
+const locks = new WeakMap<Store, Map<string, Promise<unknown>>>();
+function withHostLock<T>(store: Store, host: string, fn: () => Promise<T>): Promise<T> {
+  let m = locks.get(store);
+  if (!m) locks.set(store, (m = new Map()));
+  const prev = m.get(host) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  const tail = run.catch(() => undefined);
+  m.set(host, tail);
+  void tail.then(() => { if (m.get(host) === tail) m.delete(host); });
+  return run;
+}
+
+async function syncVmsLocked(store: Store, host: string): Promise<VmRecord[]> {
   const vms = await getJson<VmRecord[]>(store, vmsKey(host), []);
   let changed = false;
   for (const vm of vms) {
@@ -357,8 +402,9 @@ async function syncVms(store: Store, host: string): Promise<VmRecord[]> {
       }
       if (last.op === 'install-client' && vm.devId && !vm.withClient) { await store.deleteDevice(vm.devId).catch(() => false); delete vm.devId; }
     } else {
-      vm.state = vm.state === 'creating' ? 'creating' : `${last.op}-pending`.replace('delete-pending', 'deleting');
+      vm.pending = last.op;
     }
+    if (['succeeded', 'failed', 'expired', 'cancelled'].includes(op.state)) delete vm.pending;
     if (JSON.stringify(vm) !== before) changed = true;
   }
   // Crash reports (alerts without a correlator) newer than what each VM has seen.
@@ -376,6 +422,10 @@ async function syncVms(store: Store, host: string): Promise<VmRecord[]> {
     changed = true;
   }
   const live = vms.filter((v) => v.state !== 'deleted');
+  let set = hostsInFlight.get(store);
+  if (!set) hostsInFlight.set(store, (set = new Set()));
+  if (live.some((v) => v.state === 'creating' || v.pending !== undefined)) set.add(host);
+  else set.delete(host);
   if (changed || live.length !== vms.length) await saveVms(store, host, live);
   return live;
 }
