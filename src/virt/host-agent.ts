@@ -13,9 +13,9 @@
  *
  * Recovery: a host that died during a Create finds the Create's marker file
  * at start, removes the half-made VM and reports the Create failed. VMs that
- * were running when the host died are reported stopped (their processes went
- * with the host). A VM that crashes is reported (state `crashed` + a Generic
- * Alert), not restarted.
+ * were running when the host died are reported as the driver finds them:
+ * `process` VMs went with the host (stopped), libvirt domains live on. A VM
+ * that crashes is reported (state `crashed` + a Generic Alert), not restarted.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -416,7 +416,9 @@ export class HostAgent {
       const image: Image = { manifest: { format: 'dmvisor-image/1', name: vm.image || 'none', kind: vm.kind, withClient: vm.clientInstalled, memoryMB: vm.memoryMB || 1, vcpus: vm.vcpus || 1 }, files: {} };
       await this.hypervisor.define({ name, dir, image, memoryMB: vm.memoryMB, vcpus: vm.vcpus });
       this.bindVmOps(name);
-      if (vm.state === 'running' || vm.state === 'deleting') {
+      const actual = this.hypervisor.state(name);
+      if (actual === 'running') putVm(t, name, { state: 'running' });
+      else if (vm.state === 'running' || vm.state === 'deleting') {
         putVm(t, name, { state: 'stopped', lastError: 'the host restarted; the VM stopped with it' });
         this.options.log?.({ event: 'recovered', vm: name, detail: 'reported stopped (the host restarted)' });
       }
