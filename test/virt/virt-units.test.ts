@@ -244,3 +244,45 @@ test('dmvisor image build / inspect, and usage errors', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('dmvisor image push stores an image on a running server', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-push-'));
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: 'tok-0123456789', logger: pino({ level: 'silent' }) });
+  let out = '';
+  let err = '';
+  const io = { stdout: (s: string) => { out += s; }, stderr: (s: string) => { err += s; }, writeStdout: async () => undefined, readStdin: async () => new Uint8Array() };
+  try {
+    assert.equal(await main(['image', 'build', '--name', 'personal', '--kind', 'personal', '--out', join(dir, 'p.dmimg')], io), 0, err);
+    assert.equal(await main(['image', 'push', join(dir, 'p.dmimg'), '--url', server.url, '--token', 'tok-0123456789'], io), 0, err);
+    const digest = /stored image personal (sha256:[0-9a-f]{64})/.exec(out)?.[1];
+    assert.ok(digest, out);
+    assert.equal((await apiClient(server.url, 'tok-0123456789')('GET', '/api/images/personal')).json.digest, digest);
+    assert.equal(await main(['image', 'push', join(dir, 'p.dmimg'), '--url', server.url, '--token', 'wrong'], io), 1);
+    assert.match(err, /push failed: HTTP 401/);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('dmvisor demo: every step printed; --exit exits 0; without it the server stays up until stopped', async () => {
+  let out = '';
+  const io = { stdout: (s: string) => { out += s; }, stderr: (s: string) => { out += s; }, writeStdout: async () => undefined, readStdin: async () => new Uint8Array() };
+  assert.equal(await main(['demo', '--port', '0', '--exit', '--type', 'TypeII'], io), 0, out);
+  assert.match(out, /\[1\] build and store the Personal and Enterprise images/);
+  assert.match(out, /\[7\] install a DM client on the Personal VM …\n {4}ok/);
+  assert.match(out, /every step succeeded — 7 steps/);
+  out = '';
+  const { runDemo } = await import('../../src/cli/demo-command.js');
+  let reachable = 0;
+  const code = await runDemo(['--port', '0'], io, {
+    onStop: (stop) => {
+      const url = /server (http:\/\/127\.0\.0\.1:\d+) stays up/.exec(out)![1];
+      void fetch(`${url}/healthz`).then((r) => { reachable = r.status; stop(); });
+    },
+  });
+  assert.equal(code, 0);
+  assert.equal(reachable, 200, 'the server was up after the scenario');
+  assert.match(out, /export DMVISOR_URL=http:\/\/127\.0\.0\.1:\d+ DMVISOR_API_TOKEN=/);
+  assert.equal(await main(['demo', '--type', 'Type3'], io), 2);
+});
