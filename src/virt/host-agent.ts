@@ -115,7 +115,7 @@ export class HostAgent {
     const agent = new HostAgent(config, client, hypervisor, new ImageCache(config.imageCacheDir), options);
     ref.agent = agent;
     await mkdir(config.vmsDir, { recursive: true });
-    installVirtMo(client.tree, { virtualization: config.virtualization, driver: hypervisor.driver, product: hypervisor.product, version: hypervisor.version }, config.client.accounts.map((a) => a.serverId));
+    installVirtMo(client.tree, { virtualization: config.virtualization, driver: hypervisor.driver, product: hypervisor.product, version: hypervisor.version }, config.virtServers);
     client.tree.setExecHandler(CREATE_URI, (ctx) => agent.accept('Create', '', ctx, () => agent.create(ctx)));
     hypervisor.onGuestMessage((name, m) => agent.onGuestMessage(name, m));
     hypervisor.onUnexpectedExit((e) => agent.onCrash(e.name, e.reason));
@@ -211,7 +211,7 @@ export class HostAgent {
     putVm(t, req.name, {
       name: req.name, kind: req.kind, image: req.image, digest: req.digest, state: 'creating', memoryMB: req.memoryMB ?? 0, vcpus: req.vcpus ?? 0,
       clientInstalled: false, managementMode: 'none', bootstrap: 'none',
-    }, req.managers?.length ? [...this.config.client.accounts.map((a) => a.serverId), ...req.managers] : undefined);
+    }, req.managers?.length ? [...this.config.virtServers, ...req.managers] : undefined);
     try {
       let image: Image;
       try {

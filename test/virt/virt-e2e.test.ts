@@ -236,6 +236,47 @@ test('ACLs: a server granted one VM reaches that VM and nothing else of the MO',
   }
 });
 
+test('ACLs over DM: an enterprise server with an account on the host operates its VM and gets 425 on the Personal VM', async () => {
+  const e = await env();
+  const dir2 = mkdtempSync(join(tmpdir(), 'dmvisor-ent-'));
+  const ent = await DmServer.start({ db: join(dir2, 'dm.db'), port: 0, apiToken: TOKEN, serverId: 'ent-srv', logger: pino({ level: 'silent' }) });
+  const entApi = apiClient(ent.url, TOKEN);
+  const base = e.hostConfig() as { client: { accounts: unknown[]; notifications: { httpPort: number } } };
+  assert.equal((await entApi('POST', '/api/devices', { devId: e.hostDevId, clientAuth: { type: 'md5', name: 'host-at-ent', secret: 'ent-host-secret' }, notifyAddress: `http://127.0.0.1:${base.client.notifications.httpPort}/notify` })).status, 201);
+  base.client.accounts.push({ serverId: 'ent-srv', serverUri: `${ent.url}/dm`, clientAuth: { type: 'DIGEST', name: 'host-at-ent', secret: 'ent-host-secret' } });
+  const host = await HostAgent.start({ config: parseHostConfig(base, 'host.json', e.dir), registerTimeoutMs: 15000 });
+  try {
+    assert.equal((await createVm(e, { name: 'personal', kind: 'personal', image: 'personal' })).op.state, 'succeeded');
+    assert.equal((await createVm(e, { name: 'enterprise', kind: 'enterprise', image: 'enterprise', managers: ['ent-srv'] })).op.state, 'succeeded');
+    const r = await entApi('POST', `/api/devices/${enc(e.hostDevId)}/operations`, {
+      notify: true,
+      commands: [
+        { verb: 'Get', target: `${vmUri('enterprise')}/State` },
+        { verb: 'Get', target: `${vmUri('personal')}/State` },
+        { verb: 'Exec', target: vmOpUri('personal', 'Stop') },
+        { verb: 'Get', target: './Virt/VMs' },
+        { verb: 'Exec', target: CREATE_URI, data: '{}' },
+      ],
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    const op = await waitForOperation(entApi, r.json.id);
+    assert.deepEqual(op.commands.map((c: { status: number }) => c.status), [200, 425, 425, 425, 425], JSON.stringify(op.commands));
+    assert.equal(op.commands[0].results[0].data, 'running');
+    // The enterprise server operates its own VM; the host's Generic Alert goes back to that server.
+    const stop = await entApi('POST', `/api/devices/${enc(e.hostDevId)}/operations`, { notify: true, commands: [{ verb: 'Exec', target: vmOpUri('enterprise', 'Stop') }] });
+    const stopped = await waitForOperation(entApi, stop.json.id);
+    assert.equal(stopped.state, 'succeeded');
+    assert.match(stopped.commands[0].results[0].data, /^200 /);
+    assert.equal(readVm(host.client.tree, 'enterprise')!.state, 'stopped');
+    assert.equal(readVm(host.client.tree, 'personal')!.state, 'running', 'the Personal VM was not touched');
+  } finally {
+    await host.close();
+    await ent.stop();
+    rmSync(dir2, { recursive: true, force: true });
+    await e.stop();
+  }
+});
+
 function hostCli(config: string): ChildProcess {
   const here = import.meta.url;
   const args = here.endsWith('.ts')

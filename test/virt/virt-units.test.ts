@@ -286,3 +286,14 @@ test('dmvisor demo: every step printed; --exit exits 0; without it the server st
   assert.match(out, /export DMVISOR_URL=http:\/\/127\.0\.0\.1:\d+ DMVISOR_API_TOKEN=/);
   assert.equal(await main(['demo', '--type', 'Type3'], io), 2);
 });
+
+test('host config: virtServers must name accounts of the host client', () => {
+  const client = { device: { devId: 'h' }, accounts: [
+    { serverId: 'a', serverUri: 'http://127.0.0.1/dm', clientAuth: { type: 'BASIC', name: 'x', secret: 'y' } },
+    { serverId: 'b', serverUri: 'http://127.0.0.1/dm', clientAuth: { type: 'BASIC', name: 'x', secret: 'y' } },
+  ] };
+  assert.deepEqual(parseHostConfig({ virtualization: 'TypeI', client }, 'h.json').virtServers, ['a'], 'default: the first account');
+  assert.deepEqual(parseHostConfig({ virtualization: 'TypeI', client, virtServers: ['a', 'b'] }, 'h.json').virtServers, ['a', 'b']);
+  assert.throws(() => parseHostConfig({ virtualization: 'TypeI', client, virtServers: ['c'] }, 'h.json'), (e: unknown) => e instanceof ConfigError && e.path === 'virtServers[0]');
+  assert.throws(() => parseHostConfig({ virtualization: 'TypeI', client, virtServers: [] }, 'h.json'), /non-empty/);
+});
