@@ -17,7 +17,7 @@
  * A VM with a client becomes a device of its own, registered here with
  * `parentDevId` = the host, DevId `<host>:vm:<name>`; its credentials are the
  * image's ready account (customized bootstrap) or fresh ones sent to the host
- * in the Exec (server-provisioned). Records live in the settings table
+ * in the Exec (host-provisioned). Records live in the settings table
  * (`virt:images`, `virt:image:<name>`, `virt:vms:<host>`): no schema change.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -35,7 +35,7 @@ export interface VmApiContext {
   authorize(): void;
   notify(devId: string): Promise<{ sessionId: string; address: string }>;
   maxBodyBytes: number;
-  /** ServerID the server presents (server-provisioned VM accounts name it). */
+  /** ServerID the server presents (host-provisioned VM accounts name it). */
   serverId?: string;
 }
 

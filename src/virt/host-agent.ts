@@ -318,7 +318,7 @@ export class HostAgent {
 
   /**
    * Write the guest's `dmvisor client` config (validated before it is
-   * written). Account: the request's (server-provisioned), else the image's
+   * written). Account: the request's (host-provisioned), else the image's
    * `account.json` (customized). A bootstrap document or smartcard the image
    * carries is written beside it and referenced in the `bootstrap` section.
    */
@@ -338,7 +338,7 @@ export class HostAgent {
       throw e;
     }
     await writeFile(join(dir, GUEST_CONFIG), JSON.stringify(guest, null, 2));
-    const bootstrap: VmBootstrap = account ? 'server-provisioned' : bootstrapDoc ? (bootstrapDoc.method === 'smartcard' ? 'smartcard' : 'customized') : 'customized';
+    const bootstrap: VmBootstrap = account ? 'host-provisioned' : bootstrapDoc ? (bootstrapDoc.method === 'smartcard' ? 'smartcard' : 'customized') : 'customized';
     return { devId: id, bootstrap };
   }
 

@@ -104,7 +104,7 @@ for (const virtualization of ['TypeI', 'TypeII'] as const) {
       assert.equal(ent.clientDevId, `${run.hostDevId}:vm:enterprise`, 'the host reports the VM client\'s DevId');
       assert.equal(ent.managementMode, 'direct');
       assert.equal(ent.bootstrap, 'customized');
-      assert.equal(readVm(tree, 'personal')!.bootstrap, 'server-provisioned');
+      assert.equal(readVm(tree, 'personal')!.bootstrap, 'host-provisioned');
       // The VMs are real processes of their own.
       const pid = (run.host!.hypervisor as ProcessHypervisor).pid('enterprise')!;
       assert.ok(pid && pid !== process.pid && existsSync(`/proc/${pid}`));
