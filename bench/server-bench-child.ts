@@ -71,7 +71,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.
 
 async function setupDm(devices: number): Promise<Reply> {
   dir = mkdtempSync(join(os.tmpdir(), 'dmvisor-server-bench-'));
-  server = await DmServer.start({ db: join(dir, 'dm.db'), host: '127.0.0.1', port: 0, apiToken: 'bench-token', logger: pino({ level: 'silent' }) });
+  server = await DmServer.start({ db: join(dir, 'dm.db'), host: '127.0.0.1', port: 0, apiToken: 'bench-token', logger: pino({ level: 'silent' }), trace: (process.env.DMVISOR_BENCH_TRACE ?? 'all') as 'all' | 'errors' | 'none' });
   const store = server.store;
   const t0 = performance.now();
   // The store has no batch insert: one registerDevice per device, 64 in flight to keep the driver busy.

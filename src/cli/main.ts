@@ -23,6 +23,7 @@ commands:
   server     run the DM server (DM endpoint + admin API); what \`npm start\` runs
   devices    list the server's devices (admin API; --url, --token)
   get, set, exec, notify   queue a Get/Replace/Exec on a device, or wake it (admin API)
+  sessions, trace          a device's sessions; one session's messages, decoded (admin API)
   codec      convert and inspect DM messages: xml2wbxml, wbxml2xml, inspect
   client     run a DM client: one session (--once) or listen for notifications (--daemon)
   tree       management objects: print an MO's DDF (tree ddf DMAcc)
@@ -59,7 +60,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runImage(rest, io);
       case 'demo':
         return await runDemo(rest, io);
-      case 'devices': case 'get': case 'set': case 'exec': case 'notify':
+      case 'devices': case 'get': case 'set': case 'exec': case 'notify': case 'sessions': case 'trace':
         return await runOperator(command, rest, io);
       case 'version': case '--version': case '-v':
         io.stdout(version() + '\n');

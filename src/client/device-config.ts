@@ -58,7 +58,7 @@ export interface DeviceConfig {
 
 /** Validate a parsed JSON config. `file` names it in errors. */
 export function parseDeviceConfig(raw: unknown, file: string): DeviceConfig {
-  const v = new Validator(file);
+  const v = new ConfigValidator(file);
   const root = v.object(raw, '');
   v.only(root, '', ['stateDir', 'device', 'accounts', 'notifications', 'session', 'tls', '$schema', 'comment']);
   const dev = v.object(root.device, 'device');
@@ -125,7 +125,7 @@ export function parseDeviceConfig(raw: unknown, file: string): DeviceConfig {
   return config;
 }
 
-function account(v: Validator, raw: unknown, path: string): ConfigAccount {
+function account(v: ConfigValidator, raw: unknown, path: string): ConfigAccount {
   const a = v.object(raw, path);
   v.only(a, path, ['node', 'serverId', 'name', 'serverUri', 'encoding', 'clientAuth', 'serverAuth']);
   const serverUri = v.string(a.serverUri, `${path}.serverUri`);
@@ -149,7 +149,7 @@ function account(v: Validator, raw: unknown, path: string): ConfigAccount {
   return out;
 }
 
-function auth(v: Validator, raw: unknown, path: string): ConfigAuth {
+function auth(v: ConfigValidator, raw: unknown, path: string): ConfigAuth {
   const a = v.object(raw, path);
   v.only(a, path, ['type', 'name', 'secret', 'nonce']);
   const type = v.oneOf(a.type, `${path}.type`, CONFIG_AUTH_TYPES);
@@ -165,7 +165,8 @@ function auth(v: Validator, raw: unknown, path: string): ConfigAuth {
   return out;
 }
 
-class Validator {
+/** Field-by-field checks of a parsed JSON config; each failure is a {@link ConfigError} naming the field. */
+export class ConfigValidator {
   constructor(private readonly file: string) {}
 
   fail(path: string, reason: string): never {

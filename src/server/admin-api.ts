@@ -9,6 +9,8 @@ import type { Store, Operation, DeviceRecord, CommandVerb, NewOperation, ClientA
 import { DeviceExistsError, DeviceNotFoundError, OperationNotFoundError, InvalidTransitionError, StoreInputError } from '../store/index.js';
 import { OPENAPI } from './openapi.js';
 import { handleVmApi } from './vm-api.js';
+import { decodeMessage, encodeXml } from '../syncml/index.js';
+import { DecodeError } from '../errors.js';
 
 /** What the API needs from the server around it. */
 export interface AdminApiContext {
@@ -21,6 +23,20 @@ export interface AdminApiContext {
   maxBodyBytes: number;
   /** ServerID the server presents (VM accounts the server provisions name it). */
   serverId?: string;
+}
+
+/**
+ * The readable form of a traced message, made when it is read (not on the
+ * session's hot path): indented XML of what was decoded from its bytes.
+ */
+function readableTrace(m: { bytes?: Uint8Array; encoding: string; truncated: boolean }): string | undefined {
+  if (!m.bytes || m.truncated || (m.encoding !== 'xml' && m.encoding !== 'wbxml')) return undefined;
+  try {
+    return encodeXml(decodeMessage(m.bytes, m.encoding), { indent: 2 });
+  } catch (e) {
+    if (e instanceof DecodeError) return undefined; // the trace entry's `error` says why
+    throw e;
+  }
 }
 
 /** An API error answer (status, code, message, field). */
@@ -99,6 +115,11 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
         };
         if (body.atomic !== undefined) op.atomic = bool(body, 'atomic');
         if (body.notify !== undefined) op.notify = bool(body, 'notify');
+        if (body.expiresInSeconds !== undefined) {
+          const s = body.expiresInSeconds;
+          if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > 366 * 86400) throw new ApiError(400, 'invalid', 'expiresInSeconds must be an integer from 1 to 31622400', 'expiresInSeconds');
+          op.expiresAt = new Date(Date.now() + s * 1000);
+        }
         const created = await store.createOperation(parts[1], op);
         let notified: { sessionId: string } | undefined;
         if (op.notify) {
@@ -139,7 +160,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
       case 'GET sessions/{}': {
         const s = await store.getSession(parts[1]);
         if (!s) throw new ApiError(404, 'not_found', `no session ${JSON.stringify(parts[1])}`);
-        send(res, 200, { ...s, messages: s.messages.map((m) => ({ ...m, bytes: m.bytes ? Buffer.from(m.bytes).toString('base64') : undefined })) });
+        send(res, 200, { ...s, messages: s.messages.map((m) => ({ ...m, decoded: m.decoded ?? readableTrace(m), bytes: m.bytes ? Buffer.from(m.bytes).toString('base64') : undefined })) });
         return true;
       }
       default:

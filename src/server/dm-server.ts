@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { openStore, type Store } from '../store/index.js';
 import { DmEndpoint } from './dm-endpoint.js';
+import type { AuthFailureLimits } from './auth-failure-limiter.js';
 import { handleAdminApi } from './admin-api.js';
 import { onVmHostSessionEnd } from './vm-api.js';
 import { encodePackage0, sessionIdToHeader } from '../notification/index.js';
@@ -42,6 +43,26 @@ export interface DmServerOptions {
   trace?: 'all' | 'errors' | 'none';
   /** Sessions per device whose trace is kept. Default 20. */
   tracedSessionsPerDevice?: number;
+  /**
+   * Overload shedding: DM messages handled at once on this node; beyond it a
+   * message is answered 503 with Retry-After at once, before it costs
+   * anything. Default 256.
+   */
+  maxConcurrentMessages?: number;
+  /** New DM sessions are answered 503 while this many are open. Default 50,000. */
+  maxOpenSessions?: number;
+  /** How often pending operations past their expiry become `expired` (and, in cluster mode, idle sessions are released). Default 30 s; 0 turns the sweep off. */
+  operationSweepMs?: number;
+  /**
+   * Cluster mode: several nodes on one PostgreSQL database behind a load
+   * balancer (`publicUrl` is the balancer's). Session state lives in the
+   * database after every message, so any node serves any message of any
+   * session; a starting node leaves other nodes' open sessions alone; idle
+   * sessions are released by every node's sweep.
+   */
+  cluster?: boolean;
+  /** Rate limits on failed authentication (per source, per device id and source); see auth-failure-limiter.ts. */
+  authLimits?: Partial<AuthFailureLimits>;
 }
 
 const TOKEN_SETTING = 'api-token-sha256';
@@ -58,6 +79,7 @@ export class DmServer {
     readonly generatedToken: string | undefined,
     /** Prometheus metrics (also served at /metrics). */
     readonly metrics: ServerMetrics,
+    private readonly sweep: NodeJS.Timeout | undefined,
   ) {}
 
   /** Open the store, start listening. */
@@ -67,7 +89,8 @@ export class DmServer {
       ...(options.tracedSessionsPerDevice !== undefined ? { maxTracedSessionsPerDevice: options.tracedSessionsPerDevice } : {}),
     });
     // Sessions left open by a previous process of this single node: their operations return to pending.
-    await store.releaseStaleSessions(new Date());
+    // Not in a cluster: the open sessions may be other nodes' sessions in progress (the sweep releases idle ones).
+    if (!options.cluster) await store.releaseStaleSessions(new Date());
     let tokenHash: Buffer;
     let generated: string | undefined;
     if (options.apiToken) {
@@ -111,34 +134,58 @@ export class DmServer {
       await sendNotification(d.notifyAddress, pkg);
       return { sessionId: hex, address: d.notifyAddress };
     };
+    async function dmMessage(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > maxMessageBytes) { res.writeHead(413).end(); req.destroy(); return; }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const c of req) {
+        size += (c as Buffer).length;
+        if (size > maxMessageBytes) { res.writeHead(413).end(); req.destroy(); return; }
+        chunks.push(c as Buffer);
+      }
+      const hmac = req.headers[HMAC_HEADER_NAME];
+      const token = url.searchParams.get('s') ?? undefined;
+      const answer = await ref.endpoint!.handle({
+        body: new Uint8Array(Buffer.concat(chunks)), contentType: String(req.headers['content-type'] ?? ''),
+        ...(typeof hmac === 'string' ? { hmacHeader: hmac } : {}), ...(token ? { token } : {}),
+        ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
+      });
+      metrics.messages.inc({ encoding: /wbxml/.test(String(req.headers['content-type'])) ? 'wbxml' : 'xml', status: String(answer.status) });
+      metrics.openSessions.set(ref.endpoint!.openSessions);
+      const headers: http.OutgoingHttpHeaders = { 'content-type': answer.contentType, 'content-length': answer.body.length };
+      if (answer.hmacHeader) headers[HMAC_HEADER_NAME] = answer.hmacHeader;
+      if (answer.retryAfterSeconds !== undefined) { headers['retry-after'] = String(answer.retryAfterSeconds); metrics.shed.inc(); }
+      res.writeHead(answer.status, headers).end(answer.body);
+    }
+    const maxConcurrent = options.maxConcurrentMessages ?? 256;
+    let inFlight = 0;
     async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname === dmPath) {
         if (req.method !== 'POST') { res.writeHead(405, { allow: 'POST' }).end(); return; }
-        const declared = Number(req.headers['content-length'] ?? 0);
-        if (declared > maxMessageBytes) { res.writeHead(413).end(); req.destroy(); return; }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const c of req) {
-          size += (c as Buffer).length;
-          if (size > maxMessageBytes) { res.writeHead(413).end(); req.destroy(); return; }
-          chunks.push(c as Buffer);
+        if (inFlight >= maxConcurrent) {
+          metrics.shed.inc();
+          res.writeHead(503, { 'retry-after': '1', 'content-type': 'text/plain', connection: 'close' }).end('overloaded; try again later\n');
+          req.destroy();
+          return;
         }
-        const hmac = req.headers[HMAC_HEADER_NAME];
-        const token = url.searchParams.get('s') ?? undefined;
-        const answer = await ref.endpoint!.handle({
-          body: new Uint8Array(Buffer.concat(chunks)), contentType: String(req.headers['content-type'] ?? ''),
-          ...(typeof hmac === 'string' ? { hmacHeader: hmac } : {}), ...(token ? { token } : {}),
-        });
-        metrics.messages.inc({ encoding: /wbxml/.test(String(req.headers['content-type'])) ? 'wbxml' : 'xml', status: String(answer.status) });
-        metrics.openSessions.set(ref.endpoint!.openSessions);
-        const headers: http.OutgoingHttpHeaders = { 'content-type': answer.contentType, 'content-length': answer.body.length };
-        if (answer.hmacHeader) headers[HMAC_HEADER_NAME] = answer.hmacHeader;
-        res.writeHead(answer.status, headers).end(answer.body);
+        inFlight++;
+        try {
+          await dmMessage(req, res, url);
+        } finally {
+          inFlight--;
+        }
         return;
       }
       if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024, serverId })) return;
       if (url.pathname === '/healthz') { res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'); return; }
+      if (url.pathname === '/readyz') {
+        // Ready = the database answers: a load balancer stops sending work to a node that lost it.
+        const ready = await store.getSetting(TOKEN_SETTING).then(() => true, () => false);
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'database unreachable\n');
+        return;
+      }
       if (url.pathname === '/metrics' && req.method === 'GET') {
         const m = await metrics.text();
         res.writeHead(200, { 'content-type': m.contentType }).end(m.body);
@@ -157,7 +204,11 @@ export class DmServer {
     const port = (server.address() as AddressInfo).port;
     const base = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const endpoint = new DmEndpoint({
-      store, serverId, traceDecoded: (options.trace ?? 'all') !== 'none', publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
+      store, serverId, sharedSessions: options.cluster === true, ...(options.authLimits ? { authLimits: options.authLimits } : {}),
+      onRateLimited: (e) => {
+        metrics.rateLimited.inc();
+        log.warn({ event: 'rate-limited', devId: e.devId, remoteAddress: e.remoteAddress }, 'new session refused: too many failed authentications');
+      }, ...(options.maxOpenSessions !== undefined ? { maxOpenSessions: options.maxOpenSessions } : {}), publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
       ...(options.sessionIdleMs !== undefined ? { sessionIdleMs: options.sessionIdleMs } : {}),
       onSessionEnd: (e) => {
         onVmHostSessionEnd(store, e.devId);
@@ -175,12 +226,30 @@ export class DmServer {
       },
     });
     ref.endpoint = endpoint;
+    const sweepMs = options.operationSweepMs ?? 30_000;
+    let sweeping = false;
+    const sweep = sweepMs > 0
+      ? setInterval(() => {
+        if (sweeping) return;
+        sweeping = true;
+        const idleSince = new Date(Date.now() - (options.sessionIdleMs ?? 300_000));
+        Promise.all([store.expireOperations(), options.cluster ? store.releaseStaleSessions(idleSince) : []]).then(([ids, released]) => {
+          for (const id of ids) {
+            metrics.operations.inc({ state: 'expired' });
+            log.info({ event: 'operation-done', operationId: id, state: 'expired' }, 'operation expired');
+          }
+          for (const r of released) log.info({ event: 'session-released', sessionId: r.sessionId, operations: r.releasedOperations }, 'idle session released');
+        }, (e: unknown) => log.error({ event: 'sweep-failed', err: e instanceof Error ? e.message : String(e) }, 'operation expiry sweep failed'))
+          .finally(() => { sweeping = false; });
+      }, sweepMs).unref()
+      : undefined;
     log.info({ event: 'listening', url: base, dmPath }, 'dmvisor server listening');
-    return new DmServer(store, endpoint, server, base, generated, metrics);
+    return new DmServer(store, endpoint, server, base, generated, metrics, sweep);
   }
 
   /** Stop accepting, end open sessions (their operations return to pending), close the store. */
   async stop(): Promise<void> {
+    if (this.sweep) clearInterval(this.sweep);
     await new Promise<void>((resolve) => { this.server.close(() => resolve()); this.server.closeIdleConnections(); });
     await this.endpoint.closeAll();
     await this.store.close();

@@ -47,7 +47,7 @@ export const OPENAPI = {
     '/api/devices/{devId}/operations': {
       post: {
         summary: 'Queue an operation',
-        requestBody: json({ type: 'object', required: ['commands'], properties: { commands: { type: 'array', items: { $ref: '#/components/schemas/Command' } }, atomic: { type: 'boolean' }, notify: { type: 'boolean' } } }),
+        requestBody: json({ type: 'object', required: ['commands'], properties: { commands: { type: 'array', items: { $ref: '#/components/schemas/Command' } }, atomic: { type: 'boolean' }, notify: { type: 'boolean' }, expiresInSeconds: { type: 'integer', minimum: 1, maximum: 31622400 } } }),
         responses: { 201: ok('queued', { $ref: '#/components/schemas/Operation' }), ...errors },
       },
     },

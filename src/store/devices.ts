@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import {
-  batches, fromBytes, likeEscape, ms, opt, parseStringRecord, toBytes, toDate, toDateReq, type StoreContext,
+  batches, fromBytes, likeEscape, ms, opt, parseStringRecord, toBytes, toDate, toDateReq, type StoreContext, inTransaction,
 } from './context.js';
 import { DeviceExistsError, DeviceNotFoundError, StoreInputError, isUniqueViolation } from './errors.js';
 import type { DevicesTable, StoreDatabase } from './schema.js';
@@ -133,10 +133,11 @@ export async function applyTreeUpdates(db: Kysely<StoreDatabase>, pk: number, up
           const n = u as { uri: string; value?: string; format?: string; type?: string };
           return { device_pk: pk, uri: n.uri, value: n.value ?? null, format: n.format ?? null, type: n.type ?? null, updated_at: at };
         }))
+        // What an update does not say is kept: a Get ?list=Struct names nodes without their values.
         .onConflict((oc) => oc.columns(['device_pk', 'uri']).doUpdateSet((eb) => ({
-          value: eb.ref('excluded.value'),
-          format: eb.ref('excluded.format'),
-          type: eb.ref('excluded.type'),
+          value: eb.fn.coalesce(eb.ref('excluded.value'), eb.ref('device_tree.value')),
+          format: eb.fn.coalesce(eb.ref('excluded.format'), eb.ref('device_tree.format')),
+          type: eb.fn.coalesce(eb.ref('excluded.type'), eb.ref('device_tree.type')),
           updated_at: eb.ref('excluded.updated_at'),
         })))
         .execute();
@@ -219,7 +220,7 @@ export class DeviceRepository {
   /** Remove a device with its tree and operations; its sessions and alerts stay in the audit trail. */
   async deleteDevice(devId: string): Promise<boolean> {
     checkDevId(devId);
-    return this.ctx.db.transaction().execute(async (trx) => {
+    return inTransaction(this.ctx.db, async (trx) => {
       const row = await trx.selectFrom('devices').select('pk').where('dev_id', '=', devId).executeTakeFirst();
       if (!row) return false;
       const pk = Number(row.pk);
@@ -255,6 +256,10 @@ export class DeviceRepository {
     const set: Partial<Selectable<DevicesTable>> = { last_session_id: c.sessionId, last_seen_at: at, updated_at: at };
     if (c.devInfo !== undefined) set.dev_info = JSON.stringify(c.devInfo);
     if (c.devDetail !== undefined) set.dev_detail = JSON.stringify(c.devDetail);
+    if (c.clientNonce !== undefined) {
+      if (!(c.clientNonce instanceof Uint8Array)) throw new StoreInputError('checkIn.clientNonce must be a Uint8Array');
+      set.client_nonce = fromBytes(c.clientNonce);
+    }
     await this.updateOne(devId, set);
   }
 
@@ -274,7 +279,7 @@ export class DeviceRepository {
 
   async updateTree(devId: string, nodes: readonly TreeNodeUpdate[], at?: Date): Promise<void> {
     const t = ms(this.ctx, at);
-    await this.ctx.db.transaction().execute(async (trx) => {
+    await inTransaction(this.ctx.db, async (trx) => {
       const pk = await devicePk(trx, devId);
       await applyTreeUpdates(trx, pk, nodes, t);
     });

@@ -106,6 +106,8 @@ export interface CheckIn {
   devDetail?: Record<string, string>;
   sessionId: string;
   at: Date;
+  /** The nonce issued to the device in this session (saves a separate {@link Store.setClientNonce}). */
+  clientNonce?: Uint8Array;
 }
 
 /** One node of a device's last-known tree. */
@@ -346,4 +348,77 @@ export interface StoreOptions {
   random?: (n: number) => Uint8Array;
   /** Called with every SQL statement executed (for tests and diagnostics). */
   onQuery?: (sql: string, parameters: readonly unknown[]) => void;
+}
+
+// ── campaigns ──────────────────────────────────────────────────────────────
+
+/** Which devices a campaign targets (every given condition must hold). */
+export interface CampaignFilter {
+  /** Exactly these devices. */
+  devIds?: string[];
+  /** DevId contains this text. */
+  search?: string;
+  /** Devices whose parent (host) is this device: e.g. every VM of a host. */
+  parentDevId?: string;
+  /** DevInfo values the device reported, e.g. `{ "Mod": "Enterprise VM" }`. */
+  devInfo?: Record<string, string>;
+}
+
+/** Input of `createCampaign`. */
+export interface NewCampaign {
+  name: string;
+  filter: CampaignFilter;
+  commands: OperationCommandInput[];
+  atomic?: boolean;
+  /** Wake each device when its batch is queued. */
+  notify?: boolean;
+  /** Devices in flight at once (default 100). */
+  batchSize?: number;
+  /** Pause when more than this fraction of finished devices failed (default 0.1). */
+  maxFailureRate?: number;
+}
+
+export type CampaignState = 'running' | 'paused' | 'completed' | 'cancelled';
+
+/** Where a campaign's devices are. */
+export interface CampaignProgress {
+  /** Not queued yet. */
+  waiting: number;
+  pending: number;
+  sent: number;
+  accepted: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  expired: number;
+}
+
+/** A campaign as the API shows it. */
+export interface Campaign {
+  /** `cmp_` + 26 base32 characters. */
+  id: string;
+  name: string;
+  filter: CampaignFilter;
+  commands: OperationCommandInput[];
+  atomic: boolean;
+  notify: boolean;
+  state: CampaignState;
+  reason?: string;
+  batchSize: number;
+  maxFailureRate: number;
+  targets: number;
+  progress: CampaignProgress;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt?: Date;
+}
+
+/** One device of a campaign and how it went. */
+export interface CampaignTarget {
+  devId: string;
+  state: 'waiting' | OperationState;
+  operationId?: string;
+  reason?: string;
+  /** Per command: its status, reason and results. */
+  commands?: Pick<OperationCommand, 'index' | 'verb' | 'target' | 'status' | 'reason' | 'results'>[];
 }
