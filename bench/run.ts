@@ -41,6 +41,7 @@
  */
 import { runClientBench } from './client-bench.js';
 import { formatServerBench, runServerBench, type ServerBenchResult } from './server-bench.js';
+import { formatClusterBench, runClusterBench, type ClusterBenchResult } from './cluster-bench.js';
 import { formatVirtBench, runVirtBench, type VirtBenchResult } from './virt-bench.js';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -56,7 +57,7 @@ import {
 
 // ───────────────────────────── options ─────────────────────────────
 
-const CASES = ['wbxml-decode', 'wbxml-encode', 'xml-decode', 'xml-encode', 'libwbxml', 'server', 'virt'] as const;
+const CASES = ['wbxml-decode', 'wbxml-encode', 'xml-decode', 'xml-encode', 'libwbxml', 'server', 'cluster', 'virt'] as const;
 type CaseId = (typeof CASES)[number];
 
 interface Options {
@@ -1038,6 +1039,21 @@ async function main(): Promise<void> {
     }
   }
 
+  // The same sessions on PostgreSQL: one node, one in cluster mode, two cluster nodes (bench/cluster-bench.ts).
+  let cluster: ClusterBenchResult = { skipped: true, reason: 'not selected (--only)' };
+  if (opts.only.has('cluster')) {
+    console.log('');
+    try {
+      cluster = await runClusterBench(opts.quick);
+      console.log(formatClusterBench(cluster));
+      if (!cluster.skipped && cluster.rows.some((r) => r.throughput.failed > 0)) process.exitCode = 1;
+    } catch (err) {
+      cluster = { skipped: true, reason: `cluster bench failed: ${(err as Error).stack ?? String(err)}` };
+      console.log(`✗ ${cluster.reason}`);
+      process.exitCode = 1;
+    }
+  }
+
   // Virtualization (bench/virt-bench.ts): VM registration time and memory per VM.
   let virt: VirtBenchResult | { skipped: true; reason: string } = { skipped: true, reason: 'not selected (--only)' };
   if (opts.only.has('virt')) {
@@ -1066,6 +1082,7 @@ async function main(): Promise<void> {
       libwbxml: lib,
       client,
       server,
+      cluster,
       virt,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
       blackhole,

@@ -10,6 +10,7 @@ import { runClient } from './client-command.js';
 import { runTree } from './tree-command.js';
 import { runServer } from './server-command.js';
 import { runOperator } from './operator-commands.js';
+import { runCampaign } from './campaign-command.js';
 import { runHost } from './host-command.js';
 import { runImage } from './image-command.js';
 import { runDemo } from './demo-command.js';
@@ -24,6 +25,7 @@ commands:
   devices    list the server's devices (admin API; --url, --token)
   get, set, exec, notify   queue a Get/Replace/Exec on a device, or wake it (admin API)
   sessions, trace          a device's sessions; one session's messages, decoded (admin API)
+  campaign   one operation for a group of devices, in batches (admin API)
   codec      convert and inspect DM messages: xml2wbxml, wbxml2xml, inspect
   client     run a DM client: one session (--once) or listen for notifications (--daemon)
   tree       management objects: print an MO's DDF (tree ddf DMAcc)
@@ -62,6 +64,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runDemo(rest, io);
       case 'devices': case 'get': case 'set': case 'exec': case 'notify': case 'sessions': case 'trace':
         return await runOperator(command, rest, io);
+      case 'campaign':
+        return await runCampaign(rest, io);
       case 'version': case '--version': case '-v':
         io.stdout(version() + '\n');
         return 0;

@@ -15,7 +15,8 @@
 import { parseArgs } from 'node:util';
 import type { CliIo } from './codec-command.js';
 import { UsageError } from './usage-error.js';
-import { DecodeError, DmvisorError } from '../errors.js';
+import { DecodeError } from '../errors.js';
+import { AdminApiClient } from './admin-api-client.js';
 import { decodeMessage } from '../syncml/index.js';
 import { dumpMessage } from './message-dump.js';
 
@@ -55,25 +56,10 @@ export async function runOperator(command: string, args: string[], io: CliIo): P
     },
   });
   if (values.help) { io.stdout(OPERATOR_USAGE); return 0; }
-  const base = (values.url ?? process.env.DMVISOR_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-  const token = values.token ?? process.env.DMVISOR_API_TOKEN;
-  if (!token) throw new UsageError('an API token is required: --token or DMVISOR_API_TOKEN');
+  const api = new AdminApiClient(values.url, values.token);
   const wait = values.wait === undefined ? 30 : Number(values.wait);
   if (!Number.isFinite(wait) || wait < 0) throw new UsageError('--wait takes a number of seconds');
-  const call = async (method: string, path: string, body?: unknown) => {
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}`, {
-        method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (e) {
-      throw new DmvisorError(`cannot reach ${base}: ${(e as Error).message}`, 'DMV_ERR_UNREACHABLE', 502);
-    }
-    const json = (await res.json().catch(() => ({}))) as { error?: { message?: string } } & Record<string, unknown>;
-    if (!res.ok) throw new DmvisorError(`${method} ${path}: HTTP ${res.status}: ${json.error?.message ?? ''}`, 'DMV_ERR_API', res.status);
-    return json;
-  };
+  const call = (method: string, path: string, body?: unknown) => api.call(method, path, body);
   const dev = (i: number, name: string) => {
     const v = positionals[i];
     if (v === undefined) throw new UsageError(`missing <${name}>\n\n${OPERATOR_USAGE}`);

@@ -24,8 +24,8 @@ import { parseServerConfig, type ServerConfigFile } from '../server/server-confi
 export const SERVER_USAGE = `usage: dmvisor server [--config FILE] [--port N] [--host ADDR] [--db URL] [--server-id ID] [--public-url URL]
                       [--api-token TOKEN] [--tls-cert FILE --tls-key FILE] [--trace all|errors|none] [--cluster]
 
-Runs the DM server: the DM endpoint (POST /dm) and the admin API (/api, OpenAPI at /api/openapi.json)
-on one port, with SQLite under ./data by default. Settings come from the command line, else the
+Runs the DM server: the DM endpoint (POST /dm), the admin API (/api, OpenAPI at /api/openapi.json)
+and the web console (/) on one port, with SQLite under ./data by default. Settings come from the command line, else the
 environment (DMVISOR_PORT, DMVISOR_HOST, DMVISOR_DB, DMVISOR_SERVER_ID, DMVISOR_PUBLIC_URL,
 DMVISOR_API_TOKEN, DMVISOR_TRACE, DMVISOR_CONFIG), else the --config JSON file (docs/server.md lists
 its fields: also overload limits, session idle time, operation expiry sweep, log level), else defaults.
@@ -77,7 +77,7 @@ export async function runServer(args: string[], io: CliIo, signals: { onStop(fn:
     cluster,
     ...(file.authLimits ? { authLimits: file.authLimits } : {}),
   });
-  io.stdout(`dmvisor server listening on ${server.url}\n  DM endpoint  ${server.url}/dm\n  admin API    ${server.url}/api  (OpenAPI: ${server.url}/api/openapi.json)\n  store        ${db.replace(/:\/\/[^@/]*@/, '://***@')}\n`);
+  io.stdout(`dmvisor server listening on ${server.url}\n  DM endpoint  ${server.url}/dm\n  admin API    ${server.url}/api  (OpenAPI: ${server.url}/api/openapi.json)\n  web console  ${server.url}/\n  store        ${db.replace(/:\/\/[^@/]*@/, '://***@')}\n`);
   if (server.generatedToken) io.stdout(`  API token    ${server.generatedToken}   (generated now and shown once; store it — set DMVISOR_API_TOKEN to choose your own)\n`);
   await new Promise<void>((r) => signals.onStop(r));
   io.stdout('shutting down: open sessions end, their operations return to pending\n');

@@ -6,8 +6,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Store, Operation, DeviceRecord, CommandVerb, NewOperation, ClientAuthType, ServerAuthType } from '../store/index.js';
-import { DeviceExistsError, DeviceNotFoundError, OperationNotFoundError, InvalidTransitionError, StoreInputError } from '../store/index.js';
+import { CampaignNotFoundError, DeviceExistsError, DeviceNotFoundError, OperationNotFoundError, InvalidTransitionError, StoreInputError } from '../store/index.js';
 import { OPENAPI } from './openapi.js';
+import { handleCampaignApi } from './campaign-api.js';
 import { handleVmApi } from './vm-api.js';
 import { decodeMessage, encodeXml } from '../syncml/index.js';
 import { DecodeError } from '../errors.js';
@@ -21,6 +22,8 @@ export interface AdminApiContext {
   notify(devId: string): Promise<{ sessionId: string; address: string }>;
   /** Largest JSON body accepted. */
   maxBodyBytes: number;
+  /** Told when an operation is queued or cancelled through the API (live events). */
+  onOperationChange?(op: Operation): void;
   /** ServerID the server presents (VM accounts the server provisions name it). */
   serverId?: string;
 }
@@ -37,6 +40,23 @@ function readableTrace(m: { bytes?: Uint8Array; encoding: string; truncated: boo
     if (e instanceof DecodeError) return undefined; // the trace entry's `error` says why
     throw e;
   }
+}
+
+/** The `commands` of an operation (or a campaign) from a request body, each field checked. */
+export function parseCommands(commands: unknown): NewOperation['commands'] {
+  if (!Array.isArray(commands) || commands.length === 0) throw new ApiError(400, 'invalid', 'commands must be a non-empty array', 'commands');
+  if (commands.length > 1000) throw new ApiError(400, 'invalid', 'at most 1000 commands', 'commands');
+  return commands.map((c: unknown, i: number) => {
+    const o = asObj(c, `commands[${i}]`);
+    const verb = oneOf(o, `commands[${i}].verb`, 'verb', VERBS);
+    const cmd: NewOperation['commands'][number] = { verb, target: str(o, `commands[${i}].target`, 1, 1024, 'target') };
+    if (o.source !== undefined) cmd.source = str(o, `commands[${i}].source`, 1, 1024, 'source');
+    if (o.data !== undefined) cmd.data = str(o, `commands[${i}].data`, 0, 16 * 1024 * 1024, 'data');
+    if (o.format !== undefined) cmd.format = str(o, `commands[${i}].format`, 1, 16, 'format');
+    if (o.type !== undefined) cmd.type = str(o, `commands[${i}].type`, 1, 256, 'type');
+    if (verb === 'Copy' && cmd.source === undefined) throw new ApiError(400, 'invalid', 'Copy needs a source', `commands[${i}].source`);
+    return cmd;
+  });
 }
 
 /** An API error answer (status, code, message, field). */
@@ -58,6 +78,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
     if (url.pathname === '/api/openapi.json' && req.method === 'GET') { send(res, 200, OPENAPI); return true; }
     if (await handleVmApi(req, res, { ...ctx, authorize: () => authorize(req, ctx.tokenHash) })) return true;
     authorize(req, ctx.tokenHash);
+    if (await handleCampaignApi(req, res, url, ctx.store)) return true;
     const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
     const route = `${req.method} ${parts.map((p, i) => (i % 2 === 1 ? '{}' : p)).join('/')}`;
     const store = ctx.store;
@@ -98,21 +119,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
       case 'POST devices/{}/operations': {
         const body = await readJson(req, ctx.maxBodyBytes);
         const commands = body.commands;
-        if (!Array.isArray(commands) || commands.length === 0) throw new ApiError(400, 'invalid', 'commands must be a non-empty array', 'commands');
-        if (commands.length > 1000) throw new ApiError(400, 'invalid', 'at most 1000 commands', 'commands');
-        const op: NewOperation = {
-          commands: commands.map((c: unknown, i: number) => {
-            const o = asObj(c, `commands[${i}]`);
-            const verb = oneOf(o, `commands[${i}].verb`, 'verb', VERBS);
-            const cmd: NewOperation['commands'][number] = { verb, target: str(o, `commands[${i}].target`, 1, 1024, 'target') };
-            if (o.source !== undefined) cmd.source = str(o, `commands[${i}].source`, 1, 1024, 'source');
-            if (o.data !== undefined) cmd.data = str(o, `commands[${i}].data`, 0, 16 * 1024 * 1024, 'data');
-            if (o.format !== undefined) cmd.format = str(o, `commands[${i}].format`, 1, 16, 'format');
-            if (o.type !== undefined) cmd.type = str(o, `commands[${i}].type`, 1, 256, 'type');
-            if (verb === 'Copy' && cmd.source === undefined) throw new ApiError(400, 'invalid', 'Copy needs a source', `commands[${i}].source`);
-            return cmd;
-          }),
-        };
+        const op: NewOperation = { commands: parseCommands(commands) };
         if (body.atomic !== undefined) op.atomic = bool(body, 'atomic');
         if (body.notify !== undefined) op.notify = bool(body, 'notify');
         if (body.expiresInSeconds !== undefined) {
@@ -121,6 +128,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
           op.expiresAt = new Date(Date.now() + s * 1000);
         }
         const created = await store.createOperation(parts[1], op);
+        ctx.onOperationChange?.(created);
         let notified: { sessionId: string } | undefined;
         if (op.notify) {
           try {
@@ -142,6 +150,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
       }
       case 'DELETE operations/{}': {
         const op = await store.cancelOperation(parts[1], 'cancelled through the API');
+        ctx.onOperationChange?.(op);
         send(res, 200, publicOperation(op));
         return true;
       }
@@ -169,7 +178,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
   } catch (e) {
     if (e instanceof ApiError) send(res, e.status, { error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } });
     else if (e instanceof DeviceExistsError) send(res, 409, { error: { code: 'exists', message: e.message } });
-    else if (e instanceof DeviceNotFoundError || e instanceof OperationNotFoundError) send(res, 404, { error: { code: 'not_found', message: e.message } });
+    else if (e instanceof DeviceNotFoundError || e instanceof OperationNotFoundError || e instanceof CampaignNotFoundError) send(res, 404, { error: { code: 'not_found', message: e.message } });
     else if (e instanceof InvalidTransitionError) send(res, 409, { error: { code: 'conflict', message: e.message } });
     else if (e instanceof StoreInputError) send(res, 400, { error: { code: 'invalid', message: e.message } });
     else throw e;
@@ -177,11 +186,15 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
   }
 }
 
-function authorize(req: IncomingMessage, tokenHash: Buffer): void {
-  const h = req.headers.authorization ?? '';
-  const m = /^Bearer\s+(\S+)$/i.exec(h);
+/** True when the request carries `Authorization: Bearer <the API token>` (compared in constant time). */
+export function hasValidBearer(req: IncomingMessage, tokenHash: Buffer): boolean {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   const given = createHash('sha256').update(m ? m[1] : '').digest();
-  if (!m || !timingSafeEqual(given, tokenHash)) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
+  return m !== null && timingSafeEqual(given, tokenHash);
+}
+
+function authorize(req: IncomingMessage, tokenHash: Buffer): void {
+  if (!hasValidBearer(req, tokenHash)) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
 }
 
 /** Read a JSON object body (application/json, at most `max` bytes). */
@@ -206,20 +219,20 @@ export async function readJson(req: IncomingMessage, max: number): Promise<Recor
   return asObj(parsed, 'body');
 }
 
-function asObj(x: unknown, field: string): Record<string, unknown> {
+export function asObj(x: unknown, field: string): Record<string, unknown> {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new ApiError(400, 'invalid', `${field} must be an object`, field);
   return x as Record<string, unknown>;
 }
-function obj(o: Record<string, unknown>, key: string): Record<string, unknown> {
+export function obj(o: Record<string, unknown>, key: string): Record<string, unknown> {
   return asObj(o[key], key);
 }
-function str(o: Record<string, unknown>, field: string, min: number, max: number, key = field): string {
+export function str(o: Record<string, unknown>, field: string, min: number, max: number, key = field): string {
   const v = o[key];
   if (typeof v !== 'string') throw new ApiError(400, 'invalid', `${field} must be a string`, field);
   if (v.length < min || v.length > max) throw new ApiError(400, 'invalid', `${field} must be ${min}–${max} characters`, field);
   return v;
 }
-function bool(o: Record<string, unknown>, field: string): boolean {
+export function bool(o: Record<string, unknown>, field: string): boolean {
   if (typeof o[field] !== 'boolean') throw new ApiError(400, 'invalid', `${field} must be true or false`, field);
   return o[field] as boolean;
 }
@@ -228,7 +241,7 @@ function oneOf<T extends string>(o: Record<string, unknown>, field: string, key:
   if (typeof v !== 'string' || !allowed.includes(v as T)) throw new ApiError(400, 'invalid', `${field} must be one of ${allowed.join(', ')}`, field);
   return v as T;
 }
-function intParam(url: URL, name: string, min: number, max: number): number | undefined {
+export function intParam(url: URL, name: string, min: number, max: number): number | undefined {
   const v = url.searchParams.get(name);
   if (v === null) return undefined;
   const n = Number(v);

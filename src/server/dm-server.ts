@@ -17,6 +17,9 @@ import { DmvisorError } from '../errors.js';
 import { HMAC_HEADER_NAME } from '../security/index.js';
 import { pino, type Logger } from 'pino';
 import { ServerMetrics } from './metrics.js';
+import { ServerEventBus } from './event-bus.js';
+import { EventsApi } from './events-api.js';
+import { serveConsole, defaultConsoleDir } from './console-static.js';
 
 /** Options of {@link DmServer.start}. */
 export interface DmServerOptions {
@@ -61,8 +64,12 @@ export interface DmServerOptions {
    * sessions are released by every node's sweep.
    */
   cluster?: boolean;
+  /** How often running campaigns queue their next batch. Default 1 s; 0 turns campaign delivery off on this node. */
+  campaignTickMs?: number;
   /** Rate limits on failed authentication (per source, per device id and source); see auth-failure-limiter.ts. */
   authLimits?: Partial<AuthFailureLimits>;
+  /** Directory of the built web console served at `/`. Default `dist/console` of this package. */
+  consoleDir?: string;
 }
 
 const TOKEN_SETTING = 'api-token-sha256';
@@ -80,6 +87,10 @@ export class DmServer {
     /** Prometheus metrics (also served at /metrics). */
     readonly metrics: ServerMetrics,
     private readonly sweep: NodeJS.Timeout | undefined,
+    private readonly campaignTimer: NodeJS.Timeout | undefined,
+    /** Live events (also served at /api/events). */
+    readonly events: ServerEventBus,
+    private readonly eventsApi: EventsApi,
   ) {}
 
   /** Open the store, start listening. */
@@ -111,6 +122,9 @@ export class DmServer {
     const notified = new Map<string, { devId: string; at: number }>();
     const log = options.logger ?? pino({ base: { service: 'dmvisor' } });
     const metrics = new ServerMetrics();
+    const events = new ServerEventBus();
+    const eventsApi = new EventsApi(events, tokenHash);
+    const consoleDir = options.consoleDir ?? defaultConsoleDir();
     // Created once the port is known (RespURI needs it); requests cannot arrive before.
     const ref: { endpoint?: DmEndpoint } = {};
     const handler: http.RequestListener = (req, res) => {
@@ -178,7 +192,9 @@ export class DmServer {
         }
         return;
       }
-      if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024, serverId })) return;
+      if (eventsApi.handle(req, res)) return;
+      const onOperationChange = (op: { id: string; devId: string; state: string }) => events.publish({ type: 'operation', operationId: op.id, devId: op.devId, state: op.state });
+      if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024, onOperationChange, serverId })) return;
       if (url.pathname === '/healthz') { res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'); return; }
       if (url.pathname === '/readyz') {
         // Ready = the database answers: a load balancer stops sending work to a node that lost it.
@@ -191,10 +207,7 @@ export class DmServer {
         res.writeHead(200, { 'content-type': m.contentType }).end(m.body);
         return;
       }
-      if (url.pathname === '/') {
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(`dmvisor DM server\nDM endpoint: POST ${dmPath}\nAdmin API: /api (OpenAPI at /api/openapi.json)\n`);
-        return;
-      }
+      if (serveConsole(req, res, consoleDir, dmPath)) return;
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
     await new Promise<void>((resolve, reject) => {
@@ -215,14 +228,17 @@ export class DmServer {
         metrics.sessions.inc({ state: e.state });
         metrics.sessionSeconds.observe(e.ms / 1000);
         log.info({ event: 'session-end', devId: e.devId, state: e.state, reason: e.reason, messages: e.messages, ms: e.ms }, 'session ended');
+        events.publish({ type: 'session-end', ...e });
       },
       onAuthFailure: (devId) => {
         metrics.authFailures.inc();
         log.warn({ event: 'auth-failure', devId }, 'authentication failed');
+        events.publish({ type: 'auth-failure', devId });
       },
       onOperationDone: (e) => {
         metrics.operations.inc({ state: e.state });
         log.info({ event: 'operation-done', ...e }, 'operation finished');
+        events.publish({ type: 'operation', ...e });
       },
     });
     ref.endpoint = endpoint;
@@ -243,13 +259,38 @@ export class DmServer {
           .finally(() => { sweeping = false; });
       }, sweepMs).unref()
       : undefined;
+    const campaignTickMs = options.campaignTickMs ?? 1000;
+    let advancing = false;
+    const advanceCampaigns = async (): Promise<void> => {
+      for (const c of await store.listCampaigns({ state: 'running', limit: 1000 })) {
+        const queued = await store.advanceCampaign(c.id);
+        if (queued.length) log.info({ event: 'campaign-batch', campaignId: c.id, devices: queued.length }, 'campaign batch queued');
+        if (!c.notify) continue;
+        for (const q of queued) {
+          if (!q.notifyAddress) continue;
+          await notify(q.devId).then(() => store.markNotified(q.operationId), (e: unknown) => {
+            log.warn({ event: 'campaign-notify-failed', campaignId: c.id, devId: q.devId, err: e instanceof Error ? e.message : String(e) }, 'could not wake a campaign device');
+          });
+        }
+      }
+    };
+    const campaignTimer = campaignTickMs > 0
+      ? setInterval(() => {
+        if (advancing) return;
+        advancing = true;
+        advanceCampaigns().catch((e: unknown) => log.error({ event: 'campaign-tick-failed', err: e instanceof Error ? e.message : String(e) }, 'campaign step failed'))
+          .finally(() => { advancing = false; });
+      }, campaignTickMs).unref()
+      : undefined;
     log.info({ event: 'listening', url: base, dmPath }, 'dmvisor server listening');
-    return new DmServer(store, endpoint, server, base, generated, metrics, sweep);
+    return new DmServer(store, endpoint, server, base, generated, metrics, sweep, campaignTimer, events, eventsApi);
   }
 
   /** Stop accepting, end open sessions (their operations return to pending), close the store. */
   async stop(): Promise<void> {
+    this.eventsApi.closeAll();
     if (this.sweep) clearInterval(this.sweep);
+    if (this.campaignTimer) clearInterval(this.campaignTimer);
     await new Promise<void>((resolve) => { this.server.close(() => resolve()); this.server.closeIdleConnections(); });
     await this.endpoint.closeAll();
     await this.store.close();

@@ -57,7 +57,40 @@ export const OPENAPI = {
     },
     '/api/devices/{devId}/notify': { post: { summary: 'Send package #0 to the device', responses: { 202: ok('sent'), ...errors } } },
     '/api/devices/{devId}/sessions': { get: { summary: 'Recent sessions of a device', responses: { 200: ok('sessions'), ...errors } } },
-    '/api/sessions/{id}': { get: { summary: 'A session with its decoded message trace', responses: { 200: ok('the session'), ...errors } } },
+    '/api/sessions/{id}': { get: { summary: 'A session with its decoded message trace (`decoded`) and the raw message bytes (`bytes`, base64) while retention keeps them', responses: { 200: ok('the session'), ...errors } } },
+    '/api/events/ticket': {
+      post: { summary: 'A single-use ticket (valid 30 s) to open /api/events from a browser, whose EventSource cannot send the bearer header', responses: { 201: ok('the ticket', { type: 'object', properties: { ticket: { type: 'string' }, expiresInSeconds: { type: 'integer' } } }), 401: errors[401] } },
+    },
+    '/api/events': {
+      get: {
+        summary: 'Live server events as text/event-stream: session-end (a device checked in), operation (queued, cancelled or finished), auth-failure',
+        description: 'Authenticate with the bearer header or with ?ticket= from POST /api/events/ticket (this route only). Each event: `event: <type>` and `data: <JSON>` with devId, at and the fields of its type.',
+        security: [{ bearer: [] }, {}],
+        parameters: [{ name: 'ticket', in: 'query', required: false, schema: { type: 'string' } }],
+        responses: { 200: { description: 'the event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 401: errors[401], 503: ok('too many subscribers', error) },
+      },
+    },
+    '/api/campaigns': {
+      get: { summary: 'Campaigns, newest first', parameters: [{ name: 'state', in: 'query' }, { name: 'limit', in: 'query' }], responses: { 200: ok('campaigns'), ...errors } },
+      post: {
+        summary: 'One operation for the devices matching a filter, delivered in batches',
+        requestBody: json({
+          type: 'object', required: ['name', 'filter', 'commands'],
+          properties: {
+            name: { type: 'string' },
+            filter: { type: 'object', properties: { devIds: { type: 'array', items: { type: 'string' } }, search: { type: 'string' }, parentDevId: { type: 'string' }, devInfo: { type: 'object', additionalProperties: { type: 'string' } } } },
+            commands: { type: 'array', items: { $ref: '#/components/schemas/Command' } }, atomic: { type: 'boolean' }, notify: { type: 'boolean' },
+            batchSize: { type: 'integer', minimum: 1, maximum: 100000 }, maxFailureRate: { type: 'number', minimum: 0, maximum: 1 },
+          },
+        }),
+        responses: { 201: ok('created, running'), ...errors },
+      },
+    },
+    '/api/campaigns/{id}': { get: { summary: 'A campaign with its progress (devices waiting, in flight, succeeded, failed…)', responses: { 200: ok('the campaign'), ...errors } } },
+    '/api/campaigns/{id}/targets': { get: { summary: 'Each device of a campaign and its outcome (keyset pages by DevId)', parameters: [{ name: 'limit', in: 'query' }, { name: 'after', in: 'query' }], responses: { 200: ok('a page of targets'), ...errors } } },
+    '/api/campaigns/{id}/pause': { post: { summary: 'Stop queueing new batches', responses: { 200: ok('paused'), 409: ok('not running', error), ...errors } } },
+    '/api/campaigns/{id}/resume': { post: { summary: 'Queue batches again', responses: { 200: ok('running'), 409: ok('not paused', error), ...errors } } },
+    '/api/campaigns/{id}/cancel': { post: { summary: 'Cancel: devices not yet served never will be', responses: { 200: ok('cancelled'), 409: ok('already over', error), ...errors } } },
     '/api/images': {
       get: { summary: 'VM images stored on the server (name, kind, withClient, digest)', responses: { 200: ok('the images'), ...errors } },
       post: { summary: 'Store a VM image (body: the image bundle made by `dmvisor image build`)', requestBody: json({ type: 'object', required: ['manifest', 'files'] }), responses: { 201: ok('stored, with its sha256 digest'), ...errors } },

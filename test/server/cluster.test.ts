@@ -7,101 +7,36 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { pino } from 'pino';
 import { DmServer } from '../../src/server/dm-server.js';
 import { DmClient } from '../../src/client/dm-client.js';
 import { parseDeviceConfig } from '../../src/client/device-config.js';
 import { InMemoryTreeStore } from '../../src/tree/index.js';
+import { apiCall, type Json } from '../support/admin-api.js';
+import { RoundRobinBalancer } from '../support/balancer.js';
+import { TEST_PG_URL, dropSchema, postgresSkip } from '../support/postgres.js';
 
 const logger = pino({ level: 'silent' });
 const TOKEN = 'cluster-token-0123456789';
-const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- API answers are read field by field
+const pgSkip = await postgresSkip('cluster mode');
+const api = (base: string, method: string, path: string, body?: unknown) => apiCall(base, TOKEN, method, path, body);
 
-async function postgresReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 1500 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const pgSkip = (await postgresReachable()) ? false : `SKIP: PostgreSQL not reachable at ${PG_URL} (cluster mode needs it; .ci/run starts it)`;
-if (pgSkip) console.log(`# ${pgSkip}`);
-
-/** A round-robin HTTP load balancer over the live backends; counts what each served. */
-class RoundRobin {
-  readonly served = new Map<string, number>();
-  backends: string[] = [];
-  /** Drop the answer of this request (after the backend handled it)? */
-  dropAnswer?: (target: string) => boolean;
-  private next = 0;
-  private readonly server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const target = this.backends[this.next++ % this.backends.length]!;
-      this.served.set(target, (this.served.get(target) ?? 0) + 1);
-      const u = new URL(target);
-      const up = http.request({ host: u.hostname, port: u.port, path: req.url, method: req.method, headers: { ...req.headers, host: u.host } }, (r) => {
-        if (this.dropAnswer?.(target)) {
-          // The node did the work but "died" before its answer left: the device sees its connection reset.
-          r.resume();
-          r.on('end', () => req.socket.destroy());
-          return;
-        }
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
-      up.on('error', (e) => { res.writeHead(502).end(String(e)); });
-      up.end(Buffer.concat(chunks));
-    });
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((r) => this.server.close(() => r()));
-  }
-}
-
-async function api(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${base}${path}`, {
-    method, headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
-}
-
-async function withCluster(fn: (c: { lb: RoundRobin; lbUrl: string; nodes: DmServer[] }) => Promise<void>): Promise<void> {
+async function withCluster(fn: (c: { lb: RoundRobinBalancer; lbUrl: string; nodes: DmServer[] }) => Promise<void>): Promise<void> {
   const schema = `dmv_cluster_${process.pid}_${Date.now()}`;
-  const lb = new RoundRobin();
+  const lb = new RoundRobinBalancer();
   const lbUrl = await lb.start();
   const nodes: DmServer[] = [];
   try {
     // Both nodes start together: the migration runs once (advisory lock).
     nodes.push(...await Promise.all([0, 1].map(() => DmServer.start({
-      db: `${PG_URL}?schema=${schema}`, port: 0, apiToken: TOKEN, logger, cluster: true, publicUrl: `${lbUrl}/dm`,
+      db: `${TEST_PG_URL}?schema=${schema}`, port: 0, apiToken: TOKEN, logger, cluster: true, publicUrl: `${lbUrl}/dm`,
     }))));
     lb.backends = nodes.map((n) => n.url);
     await fn({ lb, lbUrl, nodes });
   } finally {
     await lb.close();
     for (const n of nodes) await n.stop().catch(() => undefined);
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
+    await dropSchema(schema);
   }
 }
 

@@ -15,19 +15,11 @@ import { DmServer } from '../../src/server/dm-server.js';
 import { DmClient } from '../../src/client/dm-client.js';
 import { parseDeviceConfig } from '../../src/client/device-config.js';
 import { InMemoryTreeStore } from '../../src/tree/index.js';
+import { apiCall, type Json } from '../support/admin-api.js';
 
 const logger = pino({ level: 'silent' });
 const TOKEN = 'commands-token-0123456789';
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- API answers are read field by field
-
-async function api(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${base}${path}`, {
-    method, headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
-}
+const api = (base: string, method: string, path: string, body?: unknown) => apiCall(base, TOKEN, method, path, body);
 
 async function withServer(fn: (url: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dmvisor-cmds-'));

@@ -18,18 +18,12 @@ import { ConfigError } from '../../src/client/config-error.js';
 import { ClientSession } from '../../src/session/client-session.js';
 import { createStandardTree } from '../../src/mo/index.js';
 import { repoRoot } from '../support/paths.js';
+import { apiCall } from '../support/admin-api.js';
 
 const logger = pino({ level: 'silent' });
 const TOKEN = 'limits-token-0123456789';
 
-async function api(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await fetch(`${base}${path}`, {
-    method, headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
-}
+const api = (base: string, method: string, path: string, body?: unknown) => apiCall(base, TOKEN, method, path, body);
 
 /** Package 1 of a client-initiated session of `devId` (md5 credentials), as bytes. */
 function package1(serverUrl: string, devId: string): { bytes: Uint8Array; contentType: string } {
