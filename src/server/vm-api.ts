@@ -116,7 +116,13 @@ export async function handleVmApi(req: IncomingMessage, res: ServerResponse, ctx
         const vms = await syncVms(ctx.store, host);
         const tree = await ctx.store.getTree(host, `./${N.root}/${N.hypervisor}`);
         const hv = (leaf: string) => tree.find((n) => n.uri === `./${N.root}/${N.hypervisor}/${leaf}`)?.value;
-        send(res, 200, { host: { devId: host, virtualization: hv(N.virtualization), driver: hv(N.driver) }, vms: vms.map(publicVm) });
+        // Devices registered as this host's VMs by other means (no VM record here) are VMs of the host too.
+        const known = new Set(vms.map((v) => v.devId).filter((d) => d !== undefined));
+        const children = (await ctx.store.listDevices({ parentDevId: host, limit: 1000 })).devices.filter((d) => !known.has(d.devId));
+        send(res, 200, {
+          host: { devId: host, virtualization: hv(N.virtualization), driver: hv(N.driver) },
+          vms: [...vms.map(publicVm), ...children.map((d) => ({ name: d.devId, devId: d.devId, state: 'unknown', clientInstalled: true, managementMode: 'direct', registeredOnly: true }))],
+        });
         return true;
       }
       case 'GET devices/{}/vms/{}': {
@@ -433,5 +439,8 @@ async function syncVmsLocked(store: Store, host: string): Promise<VmRecord[]> {
 function publicVm(vm: VmRecord): Record<string, unknown> {
   const { seenAlert: _s, ops, ...rest } = vm;
   const last = ops[ops.length - 1];
-  return { ...rest, lastOperation: last ? { op: last.op, operationId: last.operationId } : undefined };
+  return {
+    ...rest, clientInstalled: vm.withClient, managementMode: vm.devId && vm.withClient ? 'direct' : 'none',
+    lastOperation: last ? { op: last.op, operationId: last.operationId } : undefined,
+  };
 }

@@ -212,6 +212,9 @@ test('VM API: bad input answers 4xx with a reason and changes nothing', async ()
     assert.equal((await api('POST', '/api/devices/h1/vms/a/reboot', {})).status, 404);
     assert.equal((await api('POST', '/api/devices/h1/vms/a/start', {})).status, 404);
     assert.deepEqual((await api('GET', '/api/devices/h1/vms')).json.vms, [], 'nothing was recorded');
+    // A device registered as the host's VM by other means is listed as one of its VMs.
+    await api('POST', '/api/devices', { devId: 'vm-x', clientAuth: { type: 'md5', name: 'x', secret: 's' }, parentDevId: 'h1' });
+    assert.deepEqual((await api('GET', '/api/devices/h1/vms')).json.vms, [{ name: 'vm-x', devId: 'vm-x', state: 'unknown', clientInstalled: true, managementMode: 'direct', registeredOnly: true }]);
     const openapi = await api('GET', '/api/openapi.json');
     assert.ok(openapi.json.paths['/api/devices/{hostDevId}/vms'] && openapi.json.paths['/api/images'], 'the VM routes are in the OpenAPI description');
   } finally {
