@@ -32,7 +32,7 @@
  * Options: `--quick` (small corpus, few rounds: a CI smoke run),
  *          `--json FILE` (also write every figure as JSON),
  *          `--only LIST` (comma-separated subset of wbxml-decode, wbxml-encode,
- *          xml-decode, xml-encode, libwbxml, server, virt — e.g. to run one case under
+ *          xml-decode, xml-encode, libwbxml, server, cluster, bootstrap, virt — e.g. to run one case under
  *          `node --cpu-prof`).
  *
  * The DM server figures (sessions/s against a bare node:http baseline, latency,
@@ -42,6 +42,7 @@
 import { runClientBench } from './client-bench.js';
 import { formatServerBench, runServerBench, type ServerBenchResult } from './server-bench.js';
 import { formatClusterBench, runClusterBench, type ClusterBenchResult } from './cluster-bench.js';
+import { formatBootstrapBench, runBootstrapBench, type BootstrapBenchResult } from './bootstrap-bench.js';
 import { formatVirtBench, runVirtBench, type VirtBenchResult } from './virt-bench.js';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -57,7 +58,7 @@ import {
 
 // ───────────────────────────── options ─────────────────────────────
 
-const CASES = ['wbxml-decode', 'wbxml-encode', 'xml-decode', 'xml-encode', 'libwbxml', 'server', 'cluster', 'virt'] as const;
+const CASES = ['wbxml-decode', 'wbxml-encode', 'xml-decode', 'xml-encode', 'libwbxml', 'server', 'cluster', 'bootstrap', 'virt'] as const;
 type CaseId = (typeof CASES)[number];
 
 interface Options {
@@ -1054,6 +1055,22 @@ async function main(): Promise<void> {
     }
   }
 
+  // Client-initiated bootstraps/s (bench/bootstrap-bench.ts): a server child and a storm of new devices.
+  let bootstrap: BootstrapBenchResult | { skipped: true; reason: string } = { skipped: true, reason: 'not selected (--only)' };
+  if (opts.only.has('bootstrap')) {
+    console.log('');
+    try {
+      const r = await runBootstrapBench(opts.quick);
+      bootstrap = r;
+      console.log(formatBootstrapBench(r));
+      if (r.failures > 0) process.exitCode = 1;
+    } catch (err) {
+      bootstrap = { skipped: true, reason: `bootstrap bench failed: ${(err as Error).stack ?? String(err)}` };
+      console.log(`✗ ${bootstrap.reason}`);
+      process.exitCode = 1;
+    }
+  }
+
   // Virtualization (bench/virt-bench.ts): VM registration time and memory per VM.
   let virt: VirtBenchResult | { skipped: true; reason: string } = { skipped: true, reason: 'not selected (--only)' };
   if (opts.only.has('virt')) {
@@ -1083,6 +1100,7 @@ async function main(): Promise<void> {
       client,
       server,
       cluster,
+      bootstrap,
       virt,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
       blackhole,

@@ -10,6 +10,7 @@ import { runClient } from './client-command.js';
 import { runTree } from './tree-command.js';
 import { runServer } from './server-command.js';
 import { runOperator } from './operator-commands.js';
+import { runBootstrap } from './bootstrap-command.js';
 import { runCampaign } from './campaign-command.js';
 import { runHost } from './host-command.js';
 import { runImage } from './image-command.js';
@@ -29,6 +30,7 @@ commands:
   codec      convert and inspect DM messages: xml2wbxml, wbxml2xml, inspect
   client     run a DM client: one session (--once) or listen for notifications (--daemon)
   tree       management objects: print an MO's DDF (tree ddf DMAcc)
+  bootstrap  bootstrap documents, cards, pushes, enrollment secrets (build, card, push, enroll, profile)
   host       run a host agent: DM client + hypervisor + VM management object (--config host.json)
   image      VM images: build, push to a server, inspect
   demo       server + host + Personal and Enterprise VMs, step by step (--exit: smoke test)
@@ -52,6 +54,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runCodec(rest, io);
       case 'client':
         return await runClient(rest, io);
+      case 'bootstrap':
+        return await runBootstrap(rest, io);
       case 'tree':
         return runTree(rest, io);
       case 'server':

@@ -5,10 +5,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Store, Operation, DeviceRecord, CommandVerb, NewOperation, ClientAuthType, ServerAuthType } from '../store/index.js';
+import type { Store, Operation, DeviceRecord, CommandVerb, NewOperation, NewDevice, ClientAuthType, ServerAuthType } from '../store/index.js';
 import { CampaignNotFoundError, DeviceExistsError, DeviceNotFoundError, OperationNotFoundError, InvalidTransitionError, StoreInputError } from '../store/index.js';
 import { OPENAPI } from './openapi.js';
 import { handleCampaignApi } from './campaign-api.js';
+import { handleBootstrapApi, type BootstrapApiContext } from './bootstrap-api.js';
 import { handleVmApi } from './vm-api.js';
 import { decodeMessage, encodeXml } from '../syncml/index.js';
 import { DecodeError } from '../errors.js';
@@ -24,6 +25,8 @@ export interface AdminApiContext {
   maxBodyBytes: number;
   /** Told when an operation is queued or cancelled through the API (live events). */
   onOperationChange?(op: Operation): void;
+  /** The bootstrap role (`/api/bootstrap/...`); absent: those routes answer 404. */
+  bootstrap?: BootstrapApiContext;
   /** ServerID the server presents (VM accounts the server provisions name it). */
   serverId?: string;
 }
@@ -40,6 +43,25 @@ function readableTrace(m: { bytes?: Uint8Array; encoding: string; truncated: boo
     if (e instanceof DecodeError) return undefined; // the trace entry's `error` says why
     throw e;
   }
+}
+
+/** A device to register from a request body; `at` prefixes field names in errors (`devices[3].`). */
+function parseNewDevice(body: Record<string, unknown>, at: string): NewDevice {
+  const devId = str(body, `${at}devId`, 1, 512, 'devId');
+  const clientAuth = asObj(body.clientAuth, `${at}clientAuth`);
+  const type = oneOf(clientAuth, `${at}clientAuth.type`, 'type', CLIENT_AUTH);
+  const input: NewDevice = {
+    devId,
+    clientAuth: { type, name: str(clientAuth, `${at}clientAuth.name`, 1, 256, 'name'), secret: str(clientAuth, `${at}clientAuth.secret`, 1, 1024, 'secret') },
+  };
+  if (body.serverAuth !== undefined) {
+    const sa = asObj(body.serverAuth, `${at}serverAuth`);
+    input.serverAuth = { type: oneOf(sa, `${at}serverAuth.type`, 'type', SERVER_AUTH), secret: str(sa, `${at}serverAuth.secret`, 0, 1024, 'secret') };
+    if (sa.name !== undefined) input.serverAuth.name = str(sa, `${at}serverAuth.name`, 1, 256, 'name');
+  }
+  if (body.notifyAddress !== undefined) input.notifyAddress = str(body, `${at}notifyAddress`, 1, 512, 'notifyAddress');
+  if (body.parentDevId !== undefined) input.parentDevId = str(body, `${at}parentDevId`, 1, 512, 'parentDevId');
+  return input;
 }
 
 /** The `commands` of an operation (or a campaign) from a request body, each field checked. */
@@ -82,6 +104,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
     const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
     const route = `${req.method} ${parts.map((p, i) => (i % 2 === 1 ? '{}' : p)).join('/')}`;
     const store = ctx.store;
+    if (parts[0] === 'bootstrap' && ctx.bootstrap) return await handleBootstrapApi(req, res, url, parts, ctx.bootstrap, ctx.maxBodyBytes);
     switch (route) {
       case 'GET devices': {
         const limit = intParam(url, 'limit', 1, 500) ?? 100;
@@ -90,23 +113,16 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
         return true;
       }
       case 'POST devices': {
-        const body = await readJson(req, ctx.maxBodyBytes);
-        const devId = str(body, 'devId', 1, 512);
-        const clientAuth = obj(body, 'clientAuth');
-        const type = oneOf(clientAuth, 'clientAuth.type', 'type', CLIENT_AUTH);
-        const input: Parameters<Store['registerDevice']>[0] = {
-          devId,
-          clientAuth: { type, name: str(clientAuth, 'clientAuth.name', 1, 256, 'name'), secret: str(clientAuth, 'clientAuth.secret', 1, 1024, 'secret') },
-        };
-        if (body.serverAuth !== undefined) {
-          const sa = obj(body, 'serverAuth');
-          input.serverAuth = { type: oneOf(sa, 'serverAuth.type', 'type', SERVER_AUTH), secret: str(sa, 'serverAuth.secret', 0, 1024, 'secret') };
-          if (sa.name !== undefined) input.serverAuth.name = str(sa, 'serverAuth.name', 1, 256, 'name');
-        }
-        if (body.notifyAddress !== undefined) input.notifyAddress = str(body, 'notifyAddress', 1, 512);
-        if (body.parentDevId !== undefined) input.parentDevId = str(body, 'parentDevId', 1, 512);
-        const d = await store.registerDevice(input);
+        const d = await store.registerDevice(parseNewDevice(await readJson(req, ctx.maxBodyBytes), ''));
         send(res, 201, publicDevice(d));
+        return true;
+      }
+      case 'POST device-batches': {
+        const body = await readJson(req, ctx.maxBodyBytes);
+        const list = body.devices;
+        if (!Array.isArray(list) || list.length === 0 || list.length > 100_000) throw new ApiError(400, 'invalid', 'devices must be an array of 1 to 100000 devices', 'devices');
+        const registered = await store.registerDevices(list.map((d: unknown, i: number) => parseNewDevice(asObj(d, `devices[${i}]`), `devices[${i}].`)));
+        send(res, 201, { registered });
         return true;
       }
       case 'GET devices/{}': {

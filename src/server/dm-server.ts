@@ -10,6 +10,8 @@ import { openStore, type Store } from '../store/index.js';
 import { DmEndpoint } from './dm-endpoint.js';
 import type { AuthFailureLimits } from './auth-failure-limiter.js';
 import { handleAdminApi } from './admin-api.js';
+import { BootstrapService } from './bootstrap-service.js';
+import { BootstrapEndpoint } from './bootstrap-endpoint.js';
 import { onVmHostSessionEnd } from './vm-api.js';
 import { encodePackage0, sessionIdToHeader } from '../notification/index.js';
 import { sendNotification } from '../transport/notification-sender.js';
@@ -70,6 +72,8 @@ export interface DmServerOptions {
   authLimits?: Partial<AuthFailureLimits>;
   /** Directory of the built web console served at `/`. Default `dist/console` of this package. */
   consoleDir?: string;
+  /** Path of the bootstrap server (client-initiated bootstrap, docs/bootstrap.md). Default `/bootstrap`. */
+  bootstrapPath?: string;
 }
 
 const TOKEN_SETTING = 'api-token-sha256';
@@ -126,7 +130,8 @@ export class DmServer {
     const eventsApi = new EventsApi(events, tokenHash);
     const consoleDir = options.consoleDir ?? defaultConsoleDir();
     // Created once the port is known (RespURI needs it); requests cannot arrive before.
-    const ref: { endpoint?: DmEndpoint } = {};
+    const ref: { endpoint?: DmEndpoint; bootstrap?: BootstrapEndpoint; bootstrapService?: BootstrapService } = {};
+    const bootstrapPath = options.bootstrapPath ?? '/bootstrap';
     const handler: http.RequestListener = (req, res) => {
       route(req, res).catch((e: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -160,7 +165,7 @@ export class DmServer {
       }
       const hmac = req.headers[HMAC_HEADER_NAME];
       const token = url.searchParams.get('s') ?? undefined;
-      const answer = await ref.endpoint!.handle({
+      const answer = await (url.pathname === bootstrapPath ? ref.bootstrap! : ref.endpoint!).handle({
         body: new Uint8Array(Buffer.concat(chunks)), contentType: String(req.headers['content-type'] ?? ''),
         ...(typeof hmac === 'string' ? { hmacHeader: hmac } : {}), ...(token ? { token } : {}),
         ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
@@ -176,7 +181,7 @@ export class DmServer {
     let inFlight = 0;
     async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
       const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname === dmPath) {
+      if (url.pathname === dmPath || url.pathname === bootstrapPath) {
         if (req.method !== 'POST') { res.writeHead(405, { allow: 'POST' }).end(); return; }
         if (inFlight >= maxConcurrent) {
           metrics.shed.inc();
@@ -194,7 +199,8 @@ export class DmServer {
       }
       if (eventsApi.handle(req, res)) return;
       const onOperationChange = (op: { id: string; devId: string; state: string }) => events.publish({ type: 'operation', operationId: op.id, devId: op.devId, state: op.state });
-      if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024, onOperationChange, serverId })) return;
+      const bootstrap = { service: ref.bootstrapService!, onIssued: (e: object) => log.info({ event: 'bootstrap-issued', ...e }, 'bootstrap issued') };
+      if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024, onOperationChange, bootstrap, serverId })) return;
       if (url.pathname === '/healthz') { res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'); return; }
       if (url.pathname === '/readyz') {
         // Ready = the database answers: a load balancer stops sending work to a node that lost it.
@@ -242,6 +248,11 @@ export class DmServer {
       },
     });
     ref.endpoint = endpoint;
+    ref.bootstrapService = new BootstrapService(store, { serverId, dmUrl: options.publicUrl ?? `${base}${dmPath}` });
+    ref.bootstrap = new BootstrapEndpoint({
+      service: ref.bootstrapService, publicUrl: options.publicUrl ? new URL(bootstrapPath, options.publicUrl).href : `${base}${bootstrapPath}`,
+      onEvent: (e) => (e.event === 'refused' ? log.warn({ ...e, event: `bootstrap-${e.event}` }, 'bootstrap refused') : log.info({ ...e, event: `bootstrap-${e.event}` }, 'bootstrap')),
+    });
     const sweepMs = options.operationSweepMs ?? 30_000;
     let sweeping = false;
     const sweep = sweepMs > 0

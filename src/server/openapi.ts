@@ -4,6 +4,51 @@ const json = (schema: object) => ({ content: { 'application/json': { schema } } 
 const ok = (description: string, schema: object = { type: 'object' }) => ({ description, ...json(schema) });
 const errors = { 400: ok('invalid input', error), 401: ok('missing or wrong bearer token', error), 404: ok('not found', error) };
 
+/** SEC/MAC fields of bootstrap requests (docs/bootstrap.md). */
+const security = {
+  sec: { enum: ['NETWPIN', 'USERPIN', 'USERNETWPIN', 'USERPINMAC'], description: 'bootstrap security method; MAC = HMAC-SHA1 over the document' },
+  pin: { type: 'string' }, imsi: { type: 'string', description: 'NETWPIN / USERNETWPIN key source' },
+  userNetwPinKey: { enum: ['pin-colon-netw', 'netw-then-pin'], description: 'USERNETWPIN key construction (sources disagree)' },
+};
+const profile = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' }, profile: { enum: ['dm', 'cp'] }, form: { enum: ['direct', 'tnds'] }, serverUri: { type: 'string' },
+    clientAuth: { enum: ['md5', 'basic', 'hmac'] }, serverAuth: { enum: ['md5', 'none'] },
+  },
+};
+const BOOTSTRAP_PATHS = {
+  '/api/bootstrap/profiles': { get: { summary: 'Bootstrap profiles (what account a bootstrapped device gets)', responses: { 200: ok('profiles'), ...errors } } },
+  '/api/bootstrap/profiles/{name}': {
+    get: { summary: 'A bootstrap profile', responses: { 200: ok('the profile', profile), ...errors } },
+    put: { summary: 'Create or replace a bootstrap profile', requestBody: json(profile), responses: { 200: ok('stored', profile), ...errors } },
+    delete: { summary: 'Delete a profile (not `default`)', responses: { 204: { description: 'deleted' }, ...errors } },
+  },
+  '/api/bootstrap/enrollments': {
+    get: { summary: 'Enrollment secrets for client-initiated bootstrap (without the secrets)', responses: { 200: ok('enrollments'), ...errors } },
+    post: {
+      summary: 'Create an enrollment secret (generated when not given; answered once)',
+      requestBody: json({ type: 'object', properties: { name: { type: 'string' }, secret: { type: 'string' }, profile: { type: 'string' }, devId: { type: 'string', description: 'only this device may enroll (a per-device credential)' } } }),
+      responses: { 201: ok('created'), 409: ok('name taken', error), ...errors },
+    },
+  },
+  '/api/bootstrap/enrollments/{name}': { delete: { summary: 'Delete an enrollment secret', responses: { 204: { description: 'deleted' }, ...errors } } },
+  '/api/bootstrap/documents': {
+    post: {
+      summary: 'Issue a device its account (registered as customized or smartcard) and return the bootstrap document (and a virtual card image for smartcard)',
+      requestBody: json({ type: 'object', required: ['devId'], properties: { devId: { type: 'string' }, method: { enum: ['customized', 'smartcard'] }, profile: { type: 'string' }, replace: { type: 'boolean' }, cardId: { type: 'string' }, ...security } }),
+      responses: { 201: ok('document (base64), contentType, sec, mac, card'), 409: ok('device already registered', error), ...errors },
+    },
+  },
+  '/api/bootstrap/push': {
+    post: {
+      summary: 'Server-initiated bootstrap: issue the account and push the document (UDP WSP push or HTTP POST) with SEC/MAC',
+      requestBody: json({ type: 'object', required: ['devId', 'sec'], properties: { devId: { type: 'string' }, address: { type: 'string', description: 'udp://host:port or http://host:port/bootstrap' }, profile: { type: 'string' }, replace: { type: 'boolean' }, ...security } }),
+      responses: { 202: ok('pushed'), 409: ok('device already registered', error), 502: ok('push failed', error), ...errors },
+    },
+  },
+} as const;
+
 export const OPENAPI = {
   openapi: '3.1.0',
   info: { title: 'dmvisor admin API', version: '0.1.0', license: { name: 'Apache-2.0' } },
@@ -42,6 +87,13 @@ export const OPENAPI = {
     '/api/devices': {
       get: { summary: 'List devices', parameters: [{ name: 'limit', in: 'query' }, { name: 'after', in: 'query' }, { name: 'search', in: 'query' }], responses: { 200: ok('a page of devices'), ...errors } },
       post: { summary: 'Pre-register a device and its credentials', requestBody: json({ $ref: '#/components/schemas/NewDevice' }), responses: { 201: ok('registered'), 409: ok('already registered', error), ...errors } },
+    },
+    '/api/device-batches': {
+      post: {
+        summary: 'Register many devices at once (all or none; 409 names one already registered)',
+        requestBody: json({ type: 'object', required: ['devices'], properties: { devices: { type: 'array', maxItems: 100000, items: { $ref: '#/components/schemas/NewDevice' } } } }),
+        responses: { 201: ok('registered', { type: 'object', properties: { registered: { type: 'integer' } } }), 409: ok('one is already registered', error), ...errors },
+      },
     },
     '/api/devices/{devId}': { get: { summary: 'A device with its last-known tree, recent sessions and operations', responses: { 200: ok('the device'), ...errors } } },
     '/api/devices/{devId}/operations': {
@@ -91,6 +143,7 @@ export const OPENAPI = {
     '/api/campaigns/{id}/pause': { post: { summary: 'Stop queueing new batches', responses: { 200: ok('paused'), 409: ok('not running', error), ...errors } } },
     '/api/campaigns/{id}/resume': { post: { summary: 'Queue batches again', responses: { 200: ok('running'), 409: ok('not paused', error), ...errors } } },
     '/api/campaigns/{id}/cancel': { post: { summary: 'Cancel: devices not yet served never will be', responses: { 200: ok('cancelled'), 409: ok('already over', error), ...errors } } },
+    ...BOOTSTRAP_PATHS,
     '/api/images': {
       get: { summary: 'VM images stored on the server (name, kind, withClient, digest)', responses: { 200: ok('the images'), ...errors } },
       post: { summary: 'Store a VM image (body: the image bundle made by `dmvisor image build`)', requestBody: json({ type: 'object', required: ['manifest', 'files'] }), responses: { 201: ok('stored, with its sha256 digest'), ...errors } },

@@ -195,6 +195,16 @@ const v1: Migration = {
       .execute();
   },
 };
+
+/** v2: how a device was bootstrapped (issue #5). Nullable: devices registered by an operator have none. */
+const v2: Migration = {
+  version: 2,
+  name: 'devices.bootstrap_method',
+  async up(kdb) {
+    await (kdb as AnyDb).schema.alterTable('devices').addColumn('bootstrap_method', 'text').execute();
+  },
+};
+
 /** Cluster mode: an open session's state and RespURI token, so any node can take its next message. */
 const v3: Migration = {
   version: 3,
@@ -247,7 +257,7 @@ const v4: Migration = {
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [v1, v3, v4];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -31,6 +31,8 @@ export interface DevicesTable {
   dev_detail: string | null;
   last_session_id: string | null;
   last_seen_at: number | null;
+  /** How the device got its DM account (migration v2): customized, server-initiated, smartcard, client-initiated. */
+  bootstrap_method?: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -46,7 +46,14 @@ export interface NewDevice {
   notifyAddress?: string;
   /** DevId of the host this device runs on (a VM registered by its host), if any. */
   parentDevId?: string;
+  /** How the device was bootstrapped (see {@link BOOTSTRAP_METHODS}); absent for operator-registered devices. */
+  bootstrapMethod?: BootstrapMethod;
 }
+
+/** The four DM bootstrap methods. */
+export const BOOTSTRAP_METHODS = ['customized', 'server-initiated', 'smartcard', 'client-initiated'] as const;
+/** One DM bootstrap method. */
+export type BootstrapMethod = (typeof BOOTSTRAP_METHODS)[number];
 
 /** A device as the DM server needs it: identity, credentials, nonces, what it last told us. */
 export interface DeviceRecord {
@@ -66,6 +73,8 @@ export interface DeviceRecord {
   /** Store id of the last session the device checked in with. */
   lastSessionId?: string;
   lastSeenAt?: Date;
+  /** How the device was bootstrapped; with `lastSeenAt` set, its first session after the bootstrap happened. */
+  bootstrapMethod?: BootstrapMethod;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -81,6 +90,7 @@ export interface DeviceUpdate {
   serverAuth?: ServerAuth | null;
   notifyAddress?: string | null;
   parentDevId?: string | null;
+  bootstrapMethod?: BootstrapMethod | null;
 }
 
 /** Input of `listDevices`: keyset pagination over DevId. */

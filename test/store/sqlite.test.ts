@@ -90,7 +90,7 @@ describe('SQLite file store across restarts', () => {
     await (await openStore(f, { onQuery: (q) => second.push(q) })).close();
     assert.ok(!second.some((q) => /^create (table|index) "(?!dmvisor_migrations)/.test(q)), second.join('\n'));
     const raw = new BetterSqlite3(f);
-    assert.deepEqual(raw.prepare('select version from dmvisor_migrations').all(), MIGRATIONS.map((m) => ({ version: m.version })));
+    assert.deepEqual(raw.prepare('select version from dmvisor_migrations order by version').all(), MIGRATIONS.map((m) => ({ version: m.version })));
     raw.close();
   });
 

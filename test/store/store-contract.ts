@@ -700,6 +700,21 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
       });
     });
 
+    describe('bulk registration', () => {
+      it('registers many devices in one call, all or none', async () => {
+        await ready;
+        const tag = uniqueDevId('bulk');
+        const list = Array.from({ length: 450 }, (_, i) => ({ devId: `${tag}-${i}`, clientAuth: { type: 'md5' as const, name: `n${i}`, secret: 'pw' } }));
+        assert.equal(await store.registerDevices(list), 450);
+        assert.equal((await store.getDevice(`${tag}-449`))?.clientAuth.name, 'n449');
+        const again = [{ devId: `${tag}-new`, clientAuth: { type: 'md5' as const, name: 'x', secret: 'pw' } }, list[300]!];
+        await rejects(store.registerDevices(again), DeviceExistsError);
+        assert.equal(await store.getDevice(`${tag}-new`), undefined, 'nothing of a refused batch is kept');
+        await rejects(store.registerDevices([list[0]!, list[0]!]), StoreInputError);
+        await rejects(store.registerDevices([]), StoreInputError);
+      });
+    });
+
     describe('campaigns', () => {
       /** Run a device's session in the store: claim, answer every command with `status`, complete. */
       async function serve(devId: string, status: number): Promise<number> {
