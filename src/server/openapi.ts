@@ -154,7 +154,7 @@ export const OPENAPI = {
       get: { summary: 'The VMs of a host: state, last operation and reason, VM device; the host\'s virtualization (TypeI/TypeII) and driver', responses: { 200: ok('the VMs'), ...errors } },
       post: {
         summary: 'Create a VM on a host: an Exec of ./Virt/Operations/Create, tracked to completion (202 with operationId)',
-        requestBody: json({ type: 'object', required: ['name', 'kind', 'image'], properties: { name: { type: 'string' }, kind: { enum: ['personal', 'enterprise'] }, image: { type: 'string' }, withClient: { type: 'boolean' }, managers: { type: 'array', items: { type: 'string' }, description: 'other server ids granted this VM\'s node' }, memoryMB: { type: 'integer' }, vcpus: { type: 'integer' } } }),
+        requestBody: json({ type: 'object', required: ['name', 'kind', 'image'], properties: { name: { type: 'string' }, kind: { enum: ['personal', 'enterprise'] }, image: { type: 'string' }, withClient: { type: 'boolean' }, bootstrap: { enum: ['document'], description: 'issue a bootstrap document for this VM (customized bootstrap) instead of using the image\'s account' }, managers: { type: 'array', items: { type: 'string' }, description: 'other server ids granted this VM\'s node' }, memoryMB: { type: 'integer' }, vcpus: { type: 'integer' } } }),
         responses: { 202: ok('queued'), 409: ok('a VM of that name exists', error), ...errors },
       },
     },

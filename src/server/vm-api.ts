@@ -28,6 +28,7 @@ import { VIRT_ALERT, VIRT_NODES as N } from '../mo/virt.js';
 import { decodeImage, imageAccount, imageDigest, isValidName, ImageError } from '../virt/image.js';
 import { CREATE_URI, vmOpUri, vmUri } from '../virt/vm-tree.js';
 import { ApiError, readJson, send } from './admin-api.js';
+import { securityOf, type BootstrapService } from './bootstrap-service.js';
 
 /** What the VM routes need. */
 export interface VmApiContext {
@@ -37,6 +38,8 @@ export interface VmApiContext {
   maxBodyBytes: number;
   /** ServerID the server presents (host-provisioned VM accounts name it). */
   serverId?: string;
+  /** The bootstrap role: issues per-VM bootstrap documents (`bootstrap: "document"`). */
+  bootstrap?: { service: BootstrapService };
 }
 
 interface ImageRecord { name: string; kind: string; withClient: boolean; digest: string; size: number; token: string; account: boolean; bootstrap?: string; storedAt: string }
@@ -278,6 +281,12 @@ async function createVm(req: IncomingMessage, res: ServerResponse, ctx: VmApiCon
     if (!Number.isInteger(body[k]) || (body[k] as number) < 1 || (body[k] as number) > 1 << 20) throw new ApiError(400, 'invalid', `${k} must be a positive integer`, k);
     extra[k] = body[k];
   }
+  if (body.bootstrap !== undefined) {
+    if (body.bootstrap !== 'document') throw new ApiError(400, 'invalid', 'bootstrap must be "document" (a per-VM bootstrap document; default: the image\'s account or a host-provisioned one)', 'bootstrap');
+    if (!ctx.bootstrap) throw new ApiError(400, 'invalid', 'this server has no bootstrap role', 'bootstrap');
+    if (body.withClient === false) throw new ApiError(400, 'invalid', 'a bootstrap document needs a VM with a client', 'bootstrap');
+    extra.bootstrapDocument = true;
+  }
   const img = await getJson<ImageRecord | undefined>(ctx.store, imageKey(imageName), undefined);
   if (!img) throw new ApiError(404, 'unknown_image', `unknown image ${JSON.stringify(imageName)}`, 'image');
   await withHostLock(ctx.store, host, () => createVmLocked(req, res, ctx, host, { name, kind, imageName, img, withClient: body.withClient as boolean | undefined, extra }));
@@ -288,10 +297,19 @@ async function createVmLocked(req: IncomingMessage, res: ServerResponse, ctx: Vm
   const vms = await syncVmsLocked(ctx.store, host);
   const existing = vms.find((v) => v.name === name);
   if (existing && existing.state !== 'failed' && existing.state !== 'deleted') throw new ApiError(409, 'exists', `host ${host} already has a VM named ${name} (${existing.state})`, 'name');
-  const withClient = a.withClient ?? img.withClient;
+  const wantDocument = extra.bootstrapDocument === true;
+  delete extra.bootstrapDocument;
+  const withClient = wantDocument || (a.withClient ?? img.withClient);
   const devId = withClient ? `${host}:vm:${name}` : undefined;
   const data: Record<string, unknown> = { name, kind, image: imageName, imageUrl: blobUrl(req, img.token), digest: img.digest, withClient, ...extra };
-  if (devId) {
+  if (devId && wantDocument) {
+    // Customized bootstrap proper: a bootstrap document issued for this VM (USERPIN, a fresh PIN), written into the VM by its host.
+    data.devId = devId;
+    const pin = String(100000 + (randomBytes(4).readUInt32BE(0) % 900000));
+    const doc = await ctx.bootstrap!.service.issue(devId, 'customized', undefined, securityOf({ sec: 'USERPIN', pin }), { replace: true });
+    await ctx.store.updateDevice(devId, { parentDevId: host });
+    data.bootstrap = { method: 'document', data: Buffer.from(doc.bytes).toString('base64'), ...(doc.sec ? { sec: doc.sec } : {}), ...(doc.mac ? { mac: doc.mac } : {}), pin };
+  } else if (devId) {
     data.devId = devId;
     const blob = await ctx.store.getSetting(blobKey(imageName));
     const account = blob ? imageAccount(decodeImage(new Uint8Array(Buffer.from(blob, 'base64')))) : undefined;

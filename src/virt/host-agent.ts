@@ -76,6 +76,8 @@ export interface CreateRequest {
   account?: Record<string, unknown>;
   /** Other servers granted this VM's node. */
   managers?: string[];
+  /** A bootstrap document issued for this VM (customized bootstrap): Base64 WBXML + SEC/MAC/PIN. */
+  bootstrap?: { method: 'document'; data: string; sec?: string; mac?: string; pin?: string };
   memoryMB?: number;
   vcpus?: number;
 }
@@ -226,7 +228,7 @@ export class HostAgent {
       const vcpus = req.vcpus ?? image.manifest.vcpus;
       putVm(t, req.name, { memoryMB, vcpus });
       let client: { devId: string; bootstrap: VmBootstrap } | undefined;
-      if (withClient) client = await this.writeGuestConfig(dir, req.name, image, req.devId, req.account);
+      if (withClient) client = await this.writeGuestConfig(dir, req.name, req.bootstrap ? withDocument(image, req.bootstrap) : image, req.devId, req.bootstrap ? undefined : req.account);
       await this.hypervisor.define({ name: req.name, dir, image, memoryMB, vcpus });
       try {
         await this.hypervisor.start(req.name);
@@ -426,6 +428,15 @@ export class HostAgent {
   }
 }
 
+/** The image with a per-VM bootstrap document in place of its own bootstrap and account. */
+function withDocument(image: Image, b: NonNullable<CreateRequest['bootstrap']>): Image {
+  const { 'account.json': _a, ...files } = image.files;
+  return {
+    manifest: { ...image.manifest, withClient: true, bootstrap: { method: 'document', file: 'bootstrap/bootstrap.wbxml', ...(b.sec ? { sec: b.sec } : {}), ...(b.mac ? { mac: b.mac } : {}), ...(b.pin ? { pin: b.pin } : {}) } },
+    files: { ...files, 'bootstrap/bootstrap.wbxml': new Uint8Array(Buffer.from(b.data, 'base64')) },
+  };
+}
+
 /**
  * The guest's `dmvisor client` config. A bootstrap document or smartcard
  * (written beside it, named by the last part of its payload path) is
@@ -492,6 +503,12 @@ export function parseCreateRequest(data: ExecContext['data']): CreateRequest {
   if (o.managers !== undefined) {
     if (!Array.isArray(o.managers) || !o.managers.every((m) => typeof m === 'string' && /^[^\s=&*+]+$/.test(m))) throw new JobError(400, 'managers must be an array of server ids');
     req.managers = o.managers as string[];
+  }
+  if (o.bootstrap !== undefined) {
+    const b = o.bootstrap as Record<string, unknown>;
+    if (typeof b !== 'object' || b === null || b.method !== 'document' || typeof b.data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b.data)) throw new JobError(400, 'bootstrap must be { method: "document", data: <Base64>, sec?, mac?, pin? }');
+    for (const k of ['sec', 'mac', 'pin'] as const) if (b[k] !== undefined && typeof b[k] !== 'string') throw new JobError(400, `bootstrap.${k} must be a string`);
+    req.bootstrap = { method: 'document', data: b.data, ...(b.sec ? { sec: b.sec as string } : {}), ...(b.mac ? { mac: b.mac as string } : {}), ...(b.pin ? { pin: b.pin as string } : {}) };
   }
   for (const k of ['memoryMB', 'vcpus'] as const) {
     if (o[k] === undefined) continue;

@@ -277,6 +277,37 @@ test('ACLs over DM: an enterprise server with an account on the host operates it
   }
 });
 
+test('customized bootstrap by a bootstrap document issued for the VM: the host writes it into the VM, the VM client bootstraps and registers', async () => {
+  const e = await env();
+  const host = await startHost(e);
+  try {
+    const { op, vm } = await createVm(e, { name: 'doc-vm', kind: 'enterprise', image: 'personal', bootstrap: 'document' });
+    assert.equal(op.state, 'succeeded', JSON.stringify(vm));
+    const devId = `${e.hostDevId}:vm:doc-vm`;
+    assert.equal(vm.devId, devId);
+    const d = await e.api('GET', `/api/devices/${enc(devId)}`);
+    assert.ok(d.json.lastSeenAt, 'the VM client bootstrapped and checked in');
+    assert.equal(d.json.parentDevId, e.hostDevId);
+    assert.equal(d.json.bootstrapMethod, 'customized');
+    const f = readVm(host.client.tree, 'doc-vm')!;
+    assert.equal(f.bootstrap, 'customized');
+    assert.equal(f.clientDevId, devId);
+    const guest = JSON.parse(readFileSync(join(e.dir, 'vms', 'doc-vm', 'guest.json'), 'utf8')) as { accounts: unknown[]; bootstrap: { documents: { file: string; sec: string; mac: string; pin: string }[] } };
+    assert.deepEqual(guest.accounts, [], 'no ready account: the document is the bootstrap');
+    assert.equal(guest.bootstrap.documents[0].file, 'bootstrap.wbxml');
+    assert.equal(guest.bootstrap.documents[0].sec, 'USERPIN');
+    assert.match(guest.bootstrap.documents[0].mac, /^[0-9A-F]{40}$/i);
+    // Managed directly after bootstrap.
+    const r = await e.api('POST', `/api/devices/${enc(devId)}/operations`, { notify: true, commands: [{ verb: 'Get', target: './DevDetail/Ext/HostDevId' }] });
+    const got = await waitForOperation(e.api, r.json.id);
+    assert.equal(got.commands[0].results[0].data, e.hostDevId);
+    assert.equal((await e.api('POST', `/api/devices/${enc(e.hostDevId)}/vms`, { name: 'x', kind: 'personal', image: 'personal', bootstrap: 'card' })).status, 400);
+  } finally {
+    await host.close();
+    await e.stop();
+  }
+});
+
 function hostCli(config: string): ChildProcess {
   const here = import.meta.url;
   const args = here.endsWith('.ts')
