@@ -35,7 +35,7 @@ import { Gateway } from '../src/gateway/gateway.js';
 import { DEFAULT_GATEWAY_CONFIG } from '../src/gateway/gateway-config.js';
 import { setManagement } from '../src/server/gateway-api.js';
 import { apiClient, freePort } from '../src/virt/scenario.js';
-import type { VmChannel } from '../src/virt/vm-channel.js';
+import type { VmChannel } from '../src/transport/vm-channel.js';
 
 /** Targets from the issue. */
 export const GATEWAY_TARGETS = { overhead: 2, fanoutMs: 5000 } as const;

@@ -26,7 +26,7 @@ import { BENCH_COMMANDS, deviceIdentity } from './server-bench.js';
 
 /** Parent → child. */
 export type Request =
-  | { cmd: 'setup'; devices: number; responseSizes?: [number, number] }
+  | { cmd: 'setup'; devices: number; responseSizes?: [number, number]; store?: { db: string; cluster: boolean; publicUrl?: string; register: boolean } }
   | { cmd: 'queue'; devices: number[] }
   | { cmd: 'stats' }
   | { cmd: 'stop' };
@@ -69,19 +69,24 @@ process.on('exit', cleanup);
 // Killed (SIGTERM, Ctrl-C): still remove the temp dir (the 'exit' handler does).
 for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(1));
 
-async function setupDm(devices: number): Promise<Reply> {
+async function setupDm(devices: number, on?: { db: string; cluster: boolean; publicUrl?: string; register: boolean }): Promise<Reply> {
   dir = mkdtempSync(join(os.tmpdir(), 'dmvisor-server-bench-'));
-  server = await DmServer.start({ db: join(dir, 'dm.db'), host: '127.0.0.1', port: 0, apiToken: 'bench-token', logger: pino({ level: 'silent' }) });
+  server = await DmServer.start({
+    db: on?.db ?? join(dir, 'dm.db'), host: '127.0.0.1', port: 0, apiToken: 'bench-token', logger: pino({ level: 'silent' }),
+    trace: (process.env.DMVISOR_BENCH_TRACE ?? 'all') as 'all' | 'errors' | 'none', cluster: on?.cluster ?? false,
+    ...(on?.publicUrl ? { publicUrl: on.publicUrl } : {}),
+  });
   const store = server.store;
   const t0 = performance.now();
-  // The store has no batch insert: one registerDevice per device, 64 in flight to keep the driver busy.
-  for (let i = 0; i < devices; i += 64) {
-    const batch: Promise<unknown>[] = [];
-    for (let j = i; j < Math.min(devices, i + 64); j++) {
+  if (on && !on.register) return { type: 'ready', url: server.url, registerMs: 0, devices, rssAfterSetup: process.memoryUsage().rss };
+  // Registered as an operator's bulk import would: registerDevices, 10,000 per transaction.
+  for (let i = 0; i < devices; i += 10_000) {
+    const batch = [];
+    for (let j = i; j < Math.min(devices, i + 10_000); j++) {
       const d = deviceIdentity(j);
-      batch.push(store.registerDevice({ devId: d.devId, clientAuth: { type: 'md5', name: d.name, secret: d.secret } }));
+      batch.push({ devId: d.devId, clientAuth: { type: 'md5' as const, name: d.name, secret: d.secret } });
     }
-    await Promise.all(batch);
+    await store.registerDevices(batch);
   }
   const registerMs = performance.now() - t0;
   return { type: 'ready', url: server.url, registerMs, devices, rssAfterSetup: process.memoryUsage().rss };
@@ -159,7 +164,7 @@ async function stop(): Promise<Reply> {
 
 async function handle(req: Request): Promise<Reply> {
   switch (req.cmd) {
-    case 'setup': return mode === 'dm' ? setupDm(req.devices) : setupBare(req.responseSizes ?? [600, 600]);
+    case 'setup': return mode === 'dm' ? setupDm(req.devices, req.store) : setupBare(req.responseSizes ?? [600, 600]);
     case 'queue': return queue(req.devices);
     case 'stats': return stats();
     case 'stop': return stop();

@@ -16,7 +16,7 @@ import { UsageError } from './usage-error.js';
 
 export const CLIENT_USAGE = `usage: dmvisor client --config FILE (--once | --daemon) [--server SERVER_ID]
 
-  --config FILE   device configuration (JSON): identity, accounts, notifications (see docs/client.md)
+  --config FILE   device configuration (JSON): identity, accounts, bootstrap, notifications (see docs/client.md)
   --once          run one client-initiated session and exit (0 if it completed)
   --daemon        listen for notifications and run the sessions they ask for, until SIGINT/SIGTERM
   --server ID     the server account to use (default: the first)
@@ -43,6 +43,11 @@ export async function loadDeviceConfig(path: string) {
   if (config.tls) {
     for (const k of ['caFile', 'certFile', 'keyFile'] as const) if (config.tls[k] !== undefined) config.tls[k] = here(config.tls[k]!);
   }
+  if (config.bootstrap) {
+    for (const d of config.bootstrap.documents) d.file = here(d.file);
+    const card = config.bootstrap.smartcard;
+    if (card && 'virtual' in card) card.virtual = here(card.virtual);
+  }
   return config;
 }
 
@@ -52,6 +57,10 @@ function describe(e: DmClientLogEvent): string {
     case 'session-end': return `session ${e.sessionId} with ${e.serverId} ${e.result.state}${e.result.reason ? ': ' + e.result.reason : ''} (${e.result.messagesSent} sent, ${e.result.messagesReceived} received)`;
     case 'notification-accepted': return `notification from ${e.serverId} accepted: session ${e.sessionId}`;
     case 'notification-rejected': return `notification rejected: ${e.reason}`;
+    case 'bootstrap-applied': return `bootstrap (${e.profile} profile) from ${e.origin} applied: account(s) for ${e.serverIds.join(', ')}`;
+    case 'bootstrap-skipped': return `bootstrap from ${e.origin} skipped: ${e.reason}`;
+    case 'bootstrap-refused': return `bootstrap from ${e.origin} refused: ${e.reason}`;
+    case 'bootstrap-removed': return `smartcard ${e.origin.slice(5)} gone: removed account(s) for ${e.serverIds.join(', ')}`;
     case 'listening': return `listening for notifications${e.udpPort !== undefined ? ` on udp/${e.udpPort}` : ''}${e.httpPort !== undefined ? ` and http/${e.httpPort}` : ''}`;
   }
 }
@@ -70,8 +79,13 @@ export async function runClient(args: string[], io: CliIo, signals: { onStop(fn:
   const client = await DmClient.open({ config, log });
   if (values.once) {
     try {
+      // Right after a bootstrap (image, card) the one session is the first contact with each new server.
+      const first = await client.contactNewServers();
+      if (first.length > 0 && !values.server) return first.every((f) => f.result.state === 'completed') ? 0 : 1;
+      const before = client.followUps.length;
       const result = await client.runSession(values.server ? { serverId: values.server } : {});
-      return result.state === 'completed' ? 0 : 1;
+      const followUps = client.followUps.slice(before);
+      return result.state === 'completed' && followUps.every((f) => f.result.state === 'completed') ? 0 : 1;
     } finally {
       await client.close();
     }

@@ -26,7 +26,10 @@ export function describeHostEvent(e: HostLogEvent): string {
       if (d.event === 'session-start') return `session ${d.sessionId} with ${d.serverId} (${d.initiator}-initiated) started`;
       if (d.event === 'listening') return `listening for notifications${d.httpPort !== undefined ? ` on http/${d.httpPort}` : ''}${d.udpPort !== undefined ? ` udp/${d.udpPort}` : ''}`;
       if (d.event === 'notification-rejected') return `notification rejected: ${d.reason}`;
-      return `notification from ${d.serverId} accepted`;
+      if (d.event === 'notification-accepted') return `notification from ${d.serverId} accepted`;
+      if (d.event === 'bootstrap-applied') return `bootstrap applied (${d.profile}): ${d.serverIds.join(', ')}`;
+      if (d.event === 'bootstrap-removed') return `bootstrap accounts removed: ${d.serverIds.join(', ')}`;
+      return `bootstrap ${d.event === 'bootstrap-skipped' ? 'skipped' : 'refused'}: ${d.reason}`;
     }
     case 'job': return `${e.op}${e.vm ? ' ' + e.vm : ''}: ${e.phase}${e.detail ? ' — ' + e.detail : ''}`;
     case 'vm-crashed': return `VM ${e.vm} crashed: ${e.reason} (reported, not restarted)`;

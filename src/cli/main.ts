@@ -10,6 +10,8 @@ import { runClient } from './client-command.js';
 import { runTree } from './tree-command.js';
 import { runServer } from './server-command.js';
 import { runOperator } from './operator-commands.js';
+import { runBootstrap } from './bootstrap-command.js';
+import { runCampaign } from './campaign-command.js';
 import { runHost } from './host-command.js';
 import { runImage } from './image-command.js';
 import { runDemo } from './demo-command.js';
@@ -24,9 +26,12 @@ commands:
   server     run the DM server (DM endpoint + admin API); what \`npm start\` runs
   devices    list the server's devices (admin API; --url, --token)
   get, set, exec, notify   queue a Get/Replace/Exec on a device, or wake it (admin API)
+  sessions, trace          a device's sessions; one session's messages, decoded (admin API)
+  campaign   one operation for a group of devices, in batches (admin API)
   codec      convert and inspect DM messages: xml2wbxml, wbxml2xml, inspect
   client     run a DM client: one session (--once) or listen for notifications (--daemon)
   tree       management objects: print an MO's DDF (tree ddf DMAcc)
+  bootstrap  bootstrap documents, cards, pushes, enrollment secrets (build, card, push, enroll, profile)
   host       run a host agent: DM client + hypervisor + VM management object (--config host.json)
   image      VM images: build, push to a server, inspect
   gateway    GwMO gateways: a host's inventory, a VM's mode (direct/transparent/proxy), fan-out
@@ -51,6 +56,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runCodec(rest, io);
       case 'client':
         return await runClient(rest, io);
+      case 'bootstrap':
+        return await runBootstrap(rest, io);
       case 'tree':
         return runTree(rest, io);
       case 'server':
@@ -63,8 +70,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runGateway(rest, io);
       case 'demo':
         return await runDemo(rest, io);
-      case 'devices': case 'get': case 'set': case 'exec': case 'notify':
+      case 'devices': case 'get': case 'set': case 'exec': case 'notify': case 'sessions': case 'trace':
         return await runOperator(command, rest, io);
+      case 'campaign':
+        return await runCampaign(rest, io);
       case 'version': case '--version': case '-v':
         io.stdout(version() + '\n');
         return 0;

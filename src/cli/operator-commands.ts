@@ -6,6 +6,8 @@
  *   dmvisor set <devId> <uri> <value>        queue a Replace (--add for Add, --format F)
  *   dmvisor exec <devId> <uri> [data]        queue an Exec
  *   dmvisor notify <devId>                   send package #0 now
+ *   dmvisor sessions <devId>                 the device's recent sessions
+ *   dmvisor trace <sessionId> [--xml]        a session's messages, summarised (or as indented XML)
  *
  * Common options: --url (default http://127.0.0.1:8080; env DMVISOR_URL), --token (env DMVISOR_API_TOKEN),
  * --notify (wake the device when queueing), --wait SECONDS (default 30; 0 = just queue).
@@ -13,16 +15,29 @@
 import { parseArgs } from 'node:util';
 import type { CliIo } from './codec-command.js';
 import { UsageError } from './usage-error.js';
-import { DmvisorError } from '../errors.js';
+import { DecodeError } from '../errors.js';
+import { AdminApiClient } from './admin-api-client.js';
+import { decodeMessage } from '../syncml/index.js';
+import { dumpMessage } from './message-dump.js';
 
 export const OPERATOR_USAGE = `usage: dmvisor devices | get <devId> <uri> | set <devId> <uri> <value> | exec <devId> <uri> [data] | notify <devId>
+       dmvisor sessions <devId> | trace <sessionId> [--xml]
   --url URL        server (default http://127.0.0.1:8080, env DMVISOR_URL)
   --token TOKEN    admin API token (env DMVISOR_API_TOKEN)
   --notify         wake the device now (package #0) when queueing
   --wait SECONDS   wait this long for the result (default 30; 0: just queue)
   --add            set: Add instead of Replace
   --format F       set: the value's Meta Format (chr, int, bool, b64, …)
+  --xml            trace: print each message as indented XML instead of a summary
 `;
+
+interface SessionView {
+  id: string; devId: string; initiator: string; state: string; reason?: string; startedAt: string; endedAt?: string; messageCount: number;
+}
+
+interface TraceMessageView {
+  seq: number; direction: 'in' | 'out'; encoding: string; size: number; at: string; truncated: boolean; error?: string; decoded?: string; bytes?: string;
+}
 
 interface OperationView {
   id: string;
@@ -37,29 +52,14 @@ export async function runOperator(command: string, args: string[], io: CliIo): P
     args, allowPositionals: true,
     options: {
       url: { type: 'string' }, token: { type: 'string' }, notify: { type: 'boolean' }, wait: { type: 'string' },
-      add: { type: 'boolean' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      add: { type: 'boolean' }, format: { type: 'string' }, xml: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) { io.stdout(OPERATOR_USAGE); return 0; }
-  const base = (values.url ?? process.env.DMVISOR_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-  const token = values.token ?? process.env.DMVISOR_API_TOKEN;
-  if (!token) throw new UsageError('an API token is required: --token or DMVISOR_API_TOKEN');
+  const api = new AdminApiClient(values.url, values.token);
   const wait = values.wait === undefined ? 30 : Number(values.wait);
   if (!Number.isFinite(wait) || wait < 0) throw new UsageError('--wait takes a number of seconds');
-  const call = async (method: string, path: string, body?: unknown) => {
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}`, {
-        method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (e) {
-      throw new DmvisorError(`cannot reach ${base}: ${(e as Error).message}`, 'DMV_ERR_UNREACHABLE', 502);
-    }
-    const json = (await res.json().catch(() => ({}))) as { error?: { message?: string } } & Record<string, unknown>;
-    if (!res.ok) throw new DmvisorError(`${method} ${path}: HTTP ${res.status}: ${json.error?.message ?? ''}`, 'DMV_ERR_API', res.status);
-    return json;
-  };
+  const call = (method: string, path: string, body?: unknown) => api.call(method, path, body);
   const dev = (i: number, name: string) => {
     const v = positionals[i];
     if (v === undefined) throw new UsageError(`missing <${name}>\n\n${OPERATOR_USAGE}`);
@@ -92,6 +92,39 @@ export async function runOperator(command: string, args: string[], io: CliIo): P
     case 'get': return queue(dev(0, 'devId'), [{ verb: 'Get', target: dev(1, 'uri') }]);
     case 'set': return queue(dev(0, 'devId'), [{ verb: values.add ? 'Add' : 'Replace', target: dev(1, 'uri'), data: dev(2, 'value'), ...(values.format ? { format: values.format } : {}) }]);
     case 'exec': return queue(dev(0, 'devId'), [{ verb: 'Exec', target: dev(1, 'uri'), ...(positionals[2] !== undefined ? { data: positionals[2] } : {}) }]);
+    case 'sessions': {
+      const devId = dev(0, 'devId');
+      const { sessions } = (await call('GET', `/api/devices/${encodeURIComponent(devId)}/sessions`)) as { sessions: SessionView[] };
+      if (sessions.length === 0) io.stdout(`no sessions for ${devId}\n`);
+      for (const s of sessions) {
+        const ms = s.endedAt ? ` ${Date.parse(s.endedAt) - Date.parse(s.startedAt)} ms` : '';
+        io.stdout(`${s.id}  ${s.startedAt}  ${s.initiator}-initiated  ${s.state}${ms}  ${s.messageCount} messages${s.reason ? `  — ${s.reason}` : ''}\n`);
+      }
+      return 0;
+    }
+    case 'trace': {
+      const id = dev(0, 'sessionId');
+      const s = (await call('GET', `/api/sessions/${encodeURIComponent(id)}`)) as unknown as SessionView & { messages: TraceMessageView[] };
+      io.stdout(`session ${s.id} of ${s.devId}: ${s.initiator}-initiated, ${s.state}${s.reason ? ` — ${s.reason}` : ''}\n`);
+      for (const m of s.messages) {
+        io.stdout(`\n── #${m.seq} ${m.direction === 'in' ? 'device → server' : 'server → device'}  ${m.encoding} ${m.size} B  ${m.at}${m.truncated ? '  (body truncated)' : ''}\n`);
+        if (m.error) io.stdout(`  refused: ${m.error}\n`);
+        if (values.xml) {
+          if (m.decoded) io.stdout(m.decoded.endsWith('\n') ? m.decoded : m.decoded + '\n');
+        } else if (m.bytes && !m.truncated && (m.encoding === 'xml' || m.encoding === 'wbxml')) {
+          const bytes = new Uint8Array(Buffer.from(m.bytes, 'base64'));
+          try {
+            io.stdout(dumpMessage(decodeMessage(bytes, m.encoding), m.encoding, bytes.length).replace(/^/gm, '  ') + '\n');
+          } catch (e) {
+            if (!(e instanceof DecodeError)) throw e;
+            io.stdout(`  (cannot decode: ${e.message})\n`);
+          }
+        } else if (!m.error) {
+          io.stdout('  (no body kept: see the server\'s --trace setting)\n');
+        }
+      }
+      return 0;
+    }
     case 'notify': {
       const r = (await call('POST', `/api/devices/${encodeURIComponent(dev(0, 'devId'))}/notify`)) as { sessionId: string; address: string };
       io.stdout(`notification sent to ${r.address} (session ${r.sessionId})\n`);

@@ -16,6 +16,7 @@
  * ```
  */
 import { ConfigError } from './config-error.js';
+import { parseSecMethod, type SecMethod, type UserNetwPinKey } from '../bootstrap/security.js';
 
 /** AAuthType names accepted for application-level auth. */
 export const CONFIG_AUTH_TYPES = ['NONE', 'BASIC', 'DIGEST', 'HMAC'] as const;
@@ -42,6 +43,39 @@ export interface ConfigAccount {
   serverAuth: ConfigAuth;
 }
 
+/** One bootstrap document of the image (customized bootstrap). */
+export interface ConfigBootstrapDocument {
+  /** The document (relative paths: against the config file). */
+  file: string;
+  /** Security method; absent: the document is trusted as part of the image. */
+  sec?: SecMethod;
+  /** MAC, hex (HMAC-SHA1 over the file's bytes). */
+  mac?: string;
+  /** PIN for USERPIN / USERNETWPIN / USERPINMAC (for USERPINMAC it may be PIN followed by its MAC digits). */
+  pin?: string;
+  /** IMSI for NETWPIN / USERNETWPIN (default: the section's). */
+  imsi?: string;
+  /** Media type; default guessed from the bytes (DM WBXML/XML or CP WBXML/XML). */
+  contentType?: string;
+}
+
+/** The `bootstrap` section (docs/client.md, docs/bootstrap.md). */
+export interface ConfigBootstrap {
+  documents: ConfigBootstrapDocument[];
+  /** A smartcard to read bootstrap data from at start (and watch for changes). */
+  smartcard?: { virtual: string } | { pcsc: { reader?: string } };
+  /** PIN for pushed (server-initiated) and card bootstraps. */
+  pin?: string;
+  /** IMSI (NETWPIN key) for pushed bootstraps; a card carries its own. */
+  imsi?: string;
+  /** USERNETWPIN key construction (the sources disagree): `pin-colon-netw` (default) or `netw-then-pin`. */
+  userNetwPinKey?: UserNetwPinKey;
+  /** Let a bootstrap replace an existing account. Default false. */
+  allowOverwrite: boolean;
+  /** ServerID of the account that is a bootstrap server (client-initiated bootstrap): it may Add accounts under ./DMAcc. */
+  server?: string;
+}
+
 /** The whole validated config. */
 export interface DeviceConfig {
   stateDir: string;
@@ -50,6 +84,8 @@ export interface DeviceConfig {
     devTyp: string; oem: string; fwV: string; swV: string; hwV: string; lrgObj: boolean;
   };
   accounts: ConfigAccount[];
+  /** Bootstrap sources; when present, `accounts` may be empty. */
+  bootstrap?: ConfigBootstrap;
   notifications?: { udpPort?: number; httpPort?: number; host: string; allowNonceResync: boolean; resetNonce: 'zero-bytes' | 'ascii-hex' };
   session: { maxMsgSize: number; maxObjSize: number; timeoutMs: number; retries: number; pollSeconds: number; sessionTimeoutMs: number };
   /** HTTPS: extra trusted CA and a client certificate (PEM files, relative to the config file). */
@@ -58,13 +94,13 @@ export interface DeviceConfig {
 
 /** Validate a parsed JSON config. `file` names it in errors. */
 export function parseDeviceConfig(raw: unknown, file: string): DeviceConfig {
-  const v = new Validator(file);
+  const v = new ConfigValidator(file);
   const root = v.object(raw, '');
-  v.only(root, '', ['stateDir', 'device', 'accounts', 'notifications', 'session', 'tls', '$schema', 'comment']);
+  v.only(root, '', ['stateDir', 'device', 'accounts', 'bootstrap', 'notifications', 'session', 'tls', '$schema', 'comment']);
   const dev = v.object(root.device, 'device');
   v.only(dev, 'device', ['devId', 'man', 'mod', 'dmV', 'lang', 'devTyp', 'oem', 'fwV', 'swV', 'hwV', 'lrgObj']);
-  const accountsRaw = v.array(root.accounts, 'accounts');
-  if (accountsRaw.length === 0) v.fail('accounts', 'at least one account is required');
+  const accountsRaw = root.accounts === undefined && root.bootstrap !== undefined ? [] : v.array(root.accounts, 'accounts');
+  if (accountsRaw.length === 0 && root.bootstrap === undefined) v.fail('accounts', 'at least one account is required (or a bootstrap section)');
   const accounts = accountsRaw.map((a, i) => account(v, a, `accounts[${i}]`));
   const ids = new Set<string>();
   accounts.forEach((a, i) => {
@@ -89,6 +125,7 @@ export function parseDeviceConfig(raw: unknown, file: string): DeviceConfig {
     accounts,
     session: { maxMsgSize: 65536, maxObjSize: 1048576, timeoutMs: 30000, retries: 3, pollSeconds: 0, sessionTimeoutMs: 600000 },
   };
+  if (root.bootstrap !== undefined) config.bootstrap = bootstrap(v, root.bootstrap, accounts);
   if (root.tls !== undefined) {
     const t = v.object(root.tls, 'tls');
     v.only(t, 'tls', ['caFile', 'certFile', 'keyFile']);
@@ -125,7 +162,7 @@ export function parseDeviceConfig(raw: unknown, file: string): DeviceConfig {
   return config;
 }
 
-function account(v: Validator, raw: unknown, path: string): ConfigAccount {
+function account(v: ConfigValidator, raw: unknown, path: string): ConfigAccount {
   const a = v.object(raw, path);
   v.only(a, path, ['node', 'serverId', 'name', 'serverUri', 'encoding', 'clientAuth', 'serverAuth']);
   const serverUri = v.string(a.serverUri, `${path}.serverUri`);
@@ -149,7 +186,59 @@ function account(v: Validator, raw: unknown, path: string): ConfigAccount {
   return out;
 }
 
-function auth(v: Validator, raw: unknown, path: string): ConfigAuth {
+function bootstrap(v: ConfigValidator, raw: unknown, accounts: readonly ConfigAccount[]): ConfigBootstrap {
+  const b = v.object(raw, 'bootstrap');
+  v.only(b, 'bootstrap', ['documents', 'smartcard', 'pin', 'imsi', 'userNetwPinKey', 'allowOverwrite', 'server']);
+  const sec = (x: unknown, path: string): SecMethod => {
+    try { return parseSecMethod(v.string(x, path)); } catch (e) { return v.fail(path, (e as Error).message); }
+  };
+  const out: ConfigBootstrap = {
+    documents: v.array(b.documents ?? [], 'bootstrap.documents').map((d, i) => {
+      const path = `bootstrap.documents[${i}]`;
+      const o = v.object(d, path);
+      v.only(o, path, ['file', 'sec', 'mac', 'pin', 'imsi', 'contentType']);
+      const doc: ConfigBootstrapDocument = { file: v.string(o.file, `${path}.file`) };
+      if (o.sec !== undefined) doc.sec = sec(o.sec, `${path}.sec`);
+      if (o.mac !== undefined) {
+        doc.mac = v.string(o.mac, `${path}.mac`);
+        if (!/^[0-9A-Fa-f]{40}$/.test(doc.mac)) v.fail(`${path}.mac`, 'must be 40 hex digits (HMAC-SHA1)');
+      }
+      if (o.pin !== undefined) doc.pin = v.string(o.pin, `${path}.pin`);
+      if (o.imsi !== undefined) doc.imsi = imsi(v, o.imsi, `${path}.imsi`);
+      if (o.contentType !== undefined) doc.contentType = v.string(o.contentType, `${path}.contentType`);
+      if (doc.sec !== undefined && doc.mac === undefined && doc.sec !== 'USERPINMAC') v.fail(`${path}.mac`, `is required with sec ${doc.sec}`);
+      return doc;
+    }),
+    allowOverwrite: v.boolean(b.allowOverwrite ?? false, 'bootstrap.allowOverwrite'),
+  };
+  if (b.smartcard !== undefined) {
+    const s = v.object(b.smartcard, 'bootstrap.smartcard');
+    v.only(s, 'bootstrap.smartcard', ['virtual', 'pcsc']);
+    if ((s.virtual === undefined) === (s.pcsc === undefined)) v.fail('bootstrap.smartcard', 'give exactly one of virtual and pcsc');
+    if (s.virtual !== undefined) out.smartcard = { virtual: v.string(s.virtual, 'bootstrap.smartcard.virtual') };
+    else {
+      const p = v.object(s.pcsc, 'bootstrap.smartcard.pcsc');
+      v.only(p, 'bootstrap.smartcard.pcsc', ['reader']);
+      out.smartcard = { pcsc: p.reader === undefined ? {} : { reader: v.string(p.reader, 'bootstrap.smartcard.pcsc.reader') } };
+    }
+  }
+  if (b.pin !== undefined) out.pin = v.string(b.pin, 'bootstrap.pin');
+  if (b.imsi !== undefined) out.imsi = imsi(v, b.imsi, 'bootstrap.imsi');
+  if (b.userNetwPinKey !== undefined) out.userNetwPinKey = v.oneOf(b.userNetwPinKey, 'bootstrap.userNetwPinKey', ['pin-colon-netw', 'netw-then-pin'] as const);
+  if (b.server !== undefined) {
+    out.server = v.string(b.server, 'bootstrap.server');
+    if (!accounts.some((a) => a.serverId === out.server)) v.fail('bootstrap.server', `no account has serverId ${JSON.stringify(out.server)}`);
+  }
+  return out;
+}
+
+function imsi(v: ConfigValidator, x: unknown, path: string): string {
+  const s = v.string(x, path);
+  if (!/^\d{5,15}$/.test(s)) v.fail(path, 'must be 5 to 15 digits');
+  return s;
+}
+
+function auth(v: ConfigValidator, raw: unknown, path: string): ConfigAuth {
   const a = v.object(raw, path);
   v.only(a, path, ['type', 'name', 'secret', 'nonce']);
   const type = v.oneOf(a.type, `${path}.type`, CONFIG_AUTH_TYPES);
@@ -165,7 +254,8 @@ function auth(v: Validator, raw: unknown, path: string): ConfigAuth {
   return out;
 }
 
-class Validator {
+/** Field-by-field checks of a parsed JSON config; each failure is a {@link ConfigError} naming the field. */
+export class ConfigValidator {
   constructor(private readonly file: string) {}
 
   fail(path: string, reason: string): never {

@@ -31,6 +31,15 @@ import { TransportError } from '../transport/transport-error.js';
 import type { DeviceConfig, ConfigAccount, ConfigAuth } from './device-config.js';
 import { decodeBase64 } from '../security/index.js';
 import { DmvisorError } from '../errors.js';
+import { applyBootstrap, bootstrapProfileOf, type BootstrapDocument, type BootstrapOutcome } from '../bootstrap/apply.js';
+import { accountAcl } from '../bootstrap/dm-profile.js';
+import { parseSecMethod, type BootstrapSecrets } from '../bootstrap/security.js';
+import { cardDocuments, type CardContents } from '../bootstrap/virtual-card.js';
+import { guessBootstrapType } from '../bootstrap/content-type.js';
+import { BootstrapLedger } from './bootstrap-ledger.js';
+import { openSmartCard, type SmartCard } from './smartcard.js';
+import type { PushedBootstrap } from '../transport/notification-listener.js';
+import { createHash } from 'node:crypto';
 
 /** Something worth telling an operator (the CLI prints these). */
 export type DmClientLogEvent =
@@ -38,7 +47,11 @@ export type DmClientLogEvent =
   | { event: 'session-end'; serverId: string; sessionId: string; result: ClientSessionResult }
   | { event: 'notification-rejected'; reason: string; origin?: NotificationOrigin }
   | { event: 'notification-accepted'; serverId: string; sessionId: string }
-  | { event: 'listening'; udpPort?: number; httpPort?: number };
+  | { event: 'listening'; udpPort?: number; httpPort?: number }
+  | { event: 'bootstrap-applied'; origin: string; profile: 'dm' | 'cp'; serverIds: string[] }
+  | { event: 'bootstrap-skipped'; origin: string; reason: string }
+  | { event: 'bootstrap-refused'; origin: string; reason: string }
+  | { event: 'bootstrap-removed'; origin: string; serverIds: string[] };
 
 /** Options of {@link DmClient.open}. */
 export interface DmClientOptions {
@@ -49,6 +62,14 @@ export interface DmClientOptions {
   ui?: UiHandler;
   log?: (e: DmClientLogEvent) => void;
   now?: () => number;
+  /** The smartcard slot; default from `config.bootstrap.smartcard`; null for none. */
+  smartcard?: SmartCard | null;
+}
+
+/** A session run because a bootstrap gave the client a new server. */
+export interface FollowUpSession {
+  serverId: string;
+  result: ClientSessionResult;
 }
 
 /**
@@ -92,6 +113,13 @@ export class DmClient {
   private readonly pending = new Map<string, GenericAlert[]>();
   private running: Promise<unknown> = Promise.resolve();
   private hooks: SessionHooks | undefined;
+  private ledger!: BootstrapLedger;
+  private card: SmartCard | undefined;
+  private stopCardWatch: (() => void) | undefined;
+  /** Servers a bootstrap added that the client has not contacted yet. */
+  private readonly newServers: string[] = [];
+  /** Sessions run with newly bootstrapped servers, in order. */
+  readonly followUps: FollowUpSession[] = [];
 
   private constructor(readonly tree: DmTree, private readonly store: TreeStore, private readonly options: DmClientOptions, tls: Pick<DmHttpClientOptions, 'ca' | 'cert' | 'key'>) {
     this.http = new DmHttpClient({ timeoutMs: options.config.session.timeoutMs, retries: options.config.session.retries, ...tls, ...options.http });
@@ -126,6 +154,8 @@ export class DmClient {
     if (config.tls?.certFile) tls.cert = await readFile(config.tls.certFile);
     if (config.tls?.keyFile) tls.key = await readFile(config.tls.keyFile);
     const client = new DmClient(tree, store, options, tls);
+    client.ledger = await BootstrapLedger.load(options.store ? undefined : config.stateDir);
+    await client.bootstrapAtStart();
     await store.save(tree.snapshot());
     return client;
   }
@@ -133,6 +163,152 @@ export class DmClient {
   /** Layer a role on the sessions (see {@link SessionHooks}). */
   setSessionHooks(hooks: SessionHooks | undefined): void {
     this.hooks = hooks;
+  }
+
+  // ── bootstrap ────────────────────────────────────────────────────────────
+
+  /** Customized bootstrap (documents of the image) and the smartcard, at start. */
+  private async bootstrapAtStart(): Promise<void> {
+    const b = this.options.config.bootstrap;
+    if (b?.server) this.grantBootstrapServer(b.server);
+    for (const d of b?.documents ?? []) {
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await readFile(d.file));
+      } catch (e) {
+        this.options.log?.({ event: 'bootstrap-refused', origin: 'image', reason: `cannot read ${d.file}: ${(e as Error).message}` });
+        continue;
+      }
+      const doc: BootstrapDocument = { bytes, contentType: d.contentType ?? guessBootstrapType(bytes), ...(d.sec ? { sec: d.sec } : {}), ...(d.mac ? { mac: d.mac } : {}) };
+      await this.applyFrom('image', doc, this.secrets({ ...(d.pin ? { pin: d.pin } : {}), ...(d.imsi ? { imsi: d.imsi } : {}) }), false);
+    }
+    const cardConfig = b?.smartcard;
+    this.card = this.options.smartcard === null ? undefined : this.options.smartcard ?? (cardConfig ? openSmartCard(cardConfig) : undefined);
+    await this.checkCard();
+  }
+
+  private secrets(over: BootstrapSecrets = {}): BootstrapSecrets {
+    const b = this.options.config.bootstrap;
+    return {
+      ...(b?.pin ? { pin: b.pin } : {}), ...(b?.imsi ? { imsi: b.imsi } : {}), ...(b?.userNetwPinKey ? { userNetwPinKey: b.userNetwPinKey } : {}), ...over,
+    };
+  }
+
+  /** Apply one bootstrap unless this origin already applied it; refusals are logged, the tree stays as it was. */
+  private async applyFrom(origin: string, doc: BootstrapDocument, secrets: BootstrapSecrets, requireSecurity: boolean): Promise<BootstrapOutcome | undefined> {
+    const digest = createHash('sha256').update(doc.bytes).digest('hex');
+    if (this.ledger.has(digest, origin)) {
+      this.options.log?.({ event: 'bootstrap-skipped', origin, reason: 'already applied' });
+      return undefined;
+    }
+    let out: BootstrapOutcome;
+    try {
+      out = applyBootstrap(this.tree, doc, {
+        secrets, requireSecurity, allowOverwrite: this.options.config.bootstrap?.allowOverwrite ?? false, deviceId: this.options.config.device.devId,
+        treeOptions: { resolveMo: moResolver() },
+      });
+    } catch (e) {
+      if (!(e instanceof DmvisorError)) throw e;
+      this.options.log?.({ event: 'bootstrap-refused', origin, reason: `${e.message} [${e.code}]` });
+      return undefined;
+    }
+    const serverIds = out.accounts.map((a) => a.serverId);
+    this.ledger.add({ digest, origin, serverIds, at: new Date((this.options.now ?? Date.now)()).toISOString() });
+    await this.ledger.save();
+    await this.store.save(this.tree.snapshot());
+    for (const id of serverIds) if (!this.newServers.includes(id)) this.newServers.push(id);
+    this.options.log?.({ event: 'bootstrap-applied', origin, profile: out.profile, serverIds });
+    return out;
+  }
+
+  /** Read the card: drop accounts of cards no longer present, apply the present card's bootstrap. */
+  private async checkCard(): Promise<void> {
+    if (!this.card) return;
+    let card: CardContents | undefined;
+    try {
+      card = await this.card.read();
+    } catch (e) {
+      if (!(e instanceof DmvisorError)) throw e;
+      this.options.log?.({ event: 'bootstrap-refused', origin: 'card', reason: e.message });
+      return;
+    }
+    const origin = card ? `card:${card.cardId}` : undefined;
+    for (const gone of this.ledger.remove((e) => e.origin.startsWith('card:') && e.origin !== origin)) {
+      const accounts = listDmAccounts(this.tree);
+      for (const id of gone.serverIds) {
+        const a = accounts.find((x) => x.serverId === id);
+        if (a) this.tree.deleteNode(childUri('./DMAcc', a.node));
+      }
+      this.options.log?.({ event: 'bootstrap-removed', origin: gone.origin, serverIds: gone.serverIds });
+    }
+    await this.ledger.save();
+    if (card && origin) {
+      for (const doc of cardDocuments(card)) await this.applyFrom(origin, doc, this.secrets(card.imsi ? { imsi: card.imsi } : {}), false);
+    }
+    await this.store.save(this.tree.snapshot());
+  }
+
+  /** Let the bootstrap server Add accounts under ./DMAcc (client-initiated bootstrap). */
+  private grantBootstrapServer(serverId: string): void {
+    if (!this.tree.exists('./DMAcc')) return;
+    const parts = this.tree.info('./DMAcc').acl.split('&').filter((p) => p !== '');
+    const i = parts.findIndex((p) => p.startsWith('Add='));
+    if (i < 0) parts.push(`Add=${serverId}`);
+    else if (!parts[i].slice(4).split('+').includes(serverId) && parts[i] !== 'Add=*') parts[i] += `+${serverId}`;
+    this.tree.setAcl('./DMAcc', parts.join('&'));
+  }
+
+  /** A bootstrap pushed to the listener (server-initiated): SEC/MAC required. */
+  private async onPushedBootstrap(push: PushedBootstrap): Promise<void> {
+    let doc: BootstrapDocument;
+    try {
+      bootstrapProfileOf(push.contentType);
+      doc = { bytes: push.bytes, contentType: push.contentType, ...(push.sec !== undefined ? { sec: parseSecMethod(push.sec) } : {}), ...(push.mac !== undefined ? { mac: push.mac } : {}) };
+    } catch (e) {
+      if (!(e instanceof DmvisorError)) throw e;
+      this.options.log?.({ event: 'bootstrap-refused', origin: 'push', reason: e.message });
+      return;
+    }
+    // Serialised with sessions: the tree is never changed under a running session.
+    const run = this.running.then(async () => {
+      const out = await this.applyFrom('push', doc, this.secrets(), true);
+      if (out) await this.drainNewServers();
+    });
+    this.running = run.catch(() => undefined);
+    await run;
+  }
+
+  /** Run a first session with every server a bootstrap added and the client has not contacted yet. */
+  contactNewServers(): Promise<FollowUpSession[]> {
+    const before = this.followUps.length;
+    const run = this.running.then(async () => { await this.drainNewServers(); return this.followUps.slice(before); });
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private async drainNewServers(): Promise<void> {
+    while (this.newServers.length) {
+      const serverId = this.newServers.shift()!;
+      if (!this.account(serverId)) continue;
+      const result = await this.session({ serverId });
+      this.followUps.push({ serverId, result });
+    }
+  }
+
+  /** Accounts a server session added (client-initiated bootstrap): standard ACL, ledger entry, first contact queued. */
+  private adoptAccounts(serverId: string, before: ReadonlySet<string>): void {
+    const added = listDmAccounts(this.tree).filter((a) => !before.has(a.serverId) && a.serverId !== '');
+    if (added.length === 0) return;
+    for (const a of added) this.tree.setAcl(childUri('./DMAcc', a.node), accountAcl(a.serverId));
+    this.ledger.add({ digest: '', origin: `server:${serverId}`, serverIds: added.map((a) => a.serverId), at: new Date((this.options.now ?? Date.now)()).toISOString() });
+    for (const a of added) if (!this.newServers.includes(a.serverId)) this.newServers.push(a.serverId);
+    this.options.log?.({ event: 'bootstrap-applied', origin: `server:${serverId}`, profile: 'dm', serverIds: added.map((a) => a.serverId) });
+  }
+
+  /** The first account that is not the bootstrap server's (or the first account). */
+  private defaultServerId(): string | undefined {
+    const ids = listDmAccounts(this.tree).map((a) => a.serverId);
+    return ids.find((id) => id !== this.options.config.bootstrap?.server) ?? ids[0];
   }
 
   /** The accounts in the tree, as sessions use them. */
@@ -180,13 +356,23 @@ export class DmClient {
    * serialised: a notification arriving during a session waits for it.
    */
   runSession(request: { serverId?: string; initiator?: 'client' | 'server'; sessionId?: string } = {}): Promise<ClientSessionResult> {
-    const run = this.running.then(() => this.session(request));
+    const run = this.running.then(async () => {
+      const before = new Set(listDmAccounts(this.tree).map((a) => a.serverId));
+      const result = await this.session(request);
+      const serverId = request.serverId ?? this.defaultServerId();
+      if (serverId !== undefined) this.adoptAccounts(serverId, before);
+      if (this.newServers.length) {
+        await this.ledger.save();
+        await this.drainNewServers();
+      }
+      return result;
+    });
     this.running = run.catch(() => undefined);
     return run;
   }
 
   private async session(request: { serverId?: string; initiator?: 'client' | 'server'; sessionId?: string }): Promise<ClientSessionResult> {
-    const serverId = request.serverId ?? this.accounts()[0]?.serverId;
+    const serverId = request.serverId ?? this.defaultServerId();
     const account = serverId === undefined ? undefined : this.account(serverId);
     if (!account || serverId === undefined) throw new DmvisorError(`no account for server ${JSON.stringify(request.serverId)}`, 'DMV_ERR_NO_ACCOUNT', 404);
     const sessionId = request.sessionId ?? (randomBytes(2).readUInt16BE(0) % 0xfffe + 1).toString(16).toUpperCase();
@@ -265,9 +451,18 @@ export class DmClient {
       ...(n.udpPort !== undefined ? { udpPort: n.udpPort } : {}),
       ...(n.httpPort !== undefined ? { httpPort: n.httpPort } : {}),
       onReject: (reason, origin) => this.options.log?.({ event: 'notification-rejected', reason, origin }),
+      onBootstrap: (push) => this.onPushedBootstrap(push),
     });
+    if (this.card) {
+      this.stopCardWatch = this.card.watch(() => {
+        const run = this.running.then(async () => { await this.checkCard(); await this.drainNewServers(); });
+        this.running = run.catch(() => undefined);
+      });
+    }
     const ports = await this.listener.start();
     this.options.log?.({ event: 'listening', ...ports });
+    // Servers bootstrapped at start (image, card) are contacted now.
+    void this.contactNewServers().catch(() => undefined);
     return ports;
   }
 
@@ -290,6 +485,7 @@ export class DmClient {
 
   /** Wait for running sessions, stop listening, save the tree. */
   async close(): Promise<void> {
+    this.stopCardWatch?.();
     await this.listener?.stop();
     await this.running;
     this.http.close();

@@ -33,7 +33,7 @@ import { GWMO_ALERT, GWMO_NODES as N, GWMO_ROOTS, GW_FANOUT_MO, inventoryUri, pr
 import { instantiateMo, type MoValues } from '../mo/instantiate.js';
 import type { ExecOutcome } from '../tree/management-tree.js';
 import { completionData, deviceResult, parseFanoutCommands, type FanoutDeviceResult } from './fanout.js';
-import type { ChannelMessage, VmChannel } from '../virt/vm-channel.js';
+import type { ChannelMessage, VmChannel } from '../transport/vm-channel.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { DownstreamHub, type DownstreamAnswer, type DownstreamCommand, type DownstreamJob, type EndDeviceAlert } from './downstream.js';
 import {

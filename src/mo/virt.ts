@@ -69,7 +69,7 @@ export type VmState = (typeof VM_STATES)[number];
 /** How a VM is managed. */
 export type ManagementMode = 'none' | 'direct' | 'transparent' | 'proxy';
 /** How a VM's client was bootstrapped. */
-export type VmBootstrap = 'none' | 'customized' | 'server-provisioned' | 'smartcard' | 'wap-push';
+export type VmBootstrap = 'none' | 'customized' | 'host-provisioned' | 'smartcard' | 'server-initiated' | 'client-initiated';
 
 /** Generic Alert types the host sends. */
 export const VIRT_ALERT = {
@@ -95,7 +95,7 @@ const VM: NodeDescription = interior('<x>', [
   leaf(N.clientInstalled, { format: 'bool', description: 'Whether a DM client runs in the VM.' }),
   leaf(N.clientDevId, { occurrence: 'ZeroOrOne', description: 'DevId of the VM\'s own DM client, once it has registered.' }),
   leaf(N.managementMode, { description: 'none, direct, transparent or proxy.' }),
-  leaf(N.bootstrap, { description: 'How the VM client was bootstrapped: none, customized, server-provisioned, smartcard or wap-push.' }),
+  leaf(N.bootstrap, { description: 'How the VM client was bootstrapped: none, customized, host-provisioned, smartcard, server-initiated or client-initiated.' }),
   leaf(N.lastError, { occurrence: 'ZeroOrOne', description: 'Reason the last operation on this VM failed.' }),
   interior(N.operations, [
     exec(N.start, 'Start the VM (async, Generic Alert).'),

@@ -5,11 +5,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Store, Operation, DeviceRecord, CommandVerb, NewOperation, ClientAuthType, ServerAuthType } from '../store/index.js';
-import { DeviceExistsError, DeviceNotFoundError, OperationNotFoundError, InvalidTransitionError, StoreInputError } from '../store/index.js';
+import type { Store, Operation, DeviceRecord, CommandVerb, NewOperation, NewDevice, ClientAuthType, ServerAuthType } from '../store/index.js';
+import { CampaignNotFoundError, DeviceExistsError, DeviceNotFoundError, OperationNotFoundError, InvalidTransitionError, StoreInputError } from '../store/index.js';
 import { OPENAPI } from './openapi.js';
+import { handleCampaignApi } from './campaign-api.js';
+import { handleBootstrapApi, type BootstrapApiContext } from './bootstrap-api.js';
 import { handleVmApi } from './vm-api.js';
 import { deviceManagementFields, handleGatewayApi } from './gateway-api.js';
+import { decodeMessage, encodeXml } from '../syncml/index.js';
+import { DecodeError } from '../errors.js';
 
 /** What the API needs from the server around it. */
 export interface AdminApiContext {
@@ -20,8 +24,62 @@ export interface AdminApiContext {
   notify(devId: string): Promise<{ sessionId: string; address: string }>;
   /** Largest JSON body accepted. */
   maxBodyBytes: number;
+  /** Told when an operation is queued or cancelled through the API (live events). */
+  onOperationChange?(op: Operation): void;
+  /** The bootstrap role (`/api/bootstrap/...`); absent: those routes answer 404. */
+  bootstrap?: BootstrapApiContext;
   /** ServerID the server presents (VM accounts the server provisions name it). */
   serverId?: string;
+}
+
+/**
+ * The readable form of a traced message, made when it is read (not on the
+ * session's hot path): indented XML of what was decoded from its bytes.
+ */
+function readableTrace(m: { bytes?: Uint8Array; encoding: string; truncated: boolean }): string | undefined {
+  if (!m.bytes || m.truncated || (m.encoding !== 'xml' && m.encoding !== 'wbxml')) return undefined;
+  try {
+    return encodeXml(decodeMessage(m.bytes, m.encoding), { indent: 2 });
+  } catch (e) {
+    if (e instanceof DecodeError) return undefined; // the trace entry's `error` says why
+    throw e;
+  }
+}
+
+/** A device to register from a request body; `at` prefixes field names in errors (`devices[3].`). */
+function parseNewDevice(body: Record<string, unknown>, at: string): NewDevice {
+  const devId = str(body, `${at}devId`, 1, 512, 'devId');
+  const clientAuth = asObj(body.clientAuth, `${at}clientAuth`);
+  const type = oneOf(clientAuth, `${at}clientAuth.type`, 'type', CLIENT_AUTH);
+  const input: NewDevice = {
+    devId,
+    clientAuth: { type, name: str(clientAuth, `${at}clientAuth.name`, 1, 256, 'name'), secret: str(clientAuth, `${at}clientAuth.secret`, 1, 1024, 'secret') },
+  };
+  if (body.serverAuth !== undefined) {
+    const sa = asObj(body.serverAuth, `${at}serverAuth`);
+    input.serverAuth = { type: oneOf(sa, `${at}serverAuth.type`, 'type', SERVER_AUTH), secret: str(sa, `${at}serverAuth.secret`, 0, 1024, 'secret') };
+    if (sa.name !== undefined) input.serverAuth.name = str(sa, `${at}serverAuth.name`, 1, 256, 'name');
+  }
+  if (body.notifyAddress !== undefined) input.notifyAddress = str(body, `${at}notifyAddress`, 1, 512, 'notifyAddress');
+  if (body.parentDevId !== undefined) input.parentDevId = str(body, `${at}parentDevId`, 1, 512, 'parentDevId');
+  return input;
+}
+
+/** The `commands` of an operation (or a campaign) from a request body, each field checked. */
+export function parseCommands(commands: unknown): NewOperation['commands'] {
+  if (!Array.isArray(commands) || commands.length === 0) throw new ApiError(400, 'invalid', 'commands must be a non-empty array', 'commands');
+  if (commands.length > 1000) throw new ApiError(400, 'invalid', 'at most 1000 commands', 'commands');
+  return commands.map((c: unknown, i: number) => {
+    const o = asObj(c, `commands[${i}]`);
+    const verb = oneOf(o, `commands[${i}].verb`, 'verb', VERBS);
+    const cmd: NewOperation['commands'][number] = { verb, target: str(o, `commands[${i}].target`, 1, 1024, 'target') };
+    if (o.source !== undefined) cmd.source = str(o, `commands[${i}].source`, 1, 1024, 'source');
+    if (o.data !== undefined) cmd.data = str(o, `commands[${i}].data`, 0, 16 * 1024 * 1024, 'data');
+    if (o.format !== undefined) cmd.format = str(o, `commands[${i}].format`, 1, 16, 'format');
+    if (o.type !== undefined) cmd.type = str(o, `commands[${i}].type`, 1, 256, 'type');
+    if (verb === 'Copy' && cmd.source === undefined) throw new ApiError(400, 'invalid', 'Copy needs a source', `commands[${i}].source`);
+    return cmd;
+  });
 }
 
 /** An API error answer (status, code, message, field). */
@@ -44,9 +102,11 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
     if (await handleVmApi(req, res, { ...ctx, authorize: () => authorize(req, ctx.tokenHash) })) return true;
     if (await handleGatewayApi(req, res, { ...ctx, authorize: () => authorize(req, ctx.tokenHash) })) return true;
     authorize(req, ctx.tokenHash);
+    if (await handleCampaignApi(req, res, url, ctx.store)) return true;
     const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
     const route = `${req.method} ${parts.map((p, i) => (i % 2 === 1 ? '{}' : p)).join('/')}`;
     const store = ctx.store;
+    if (parts[0] === 'bootstrap' && ctx.bootstrap) return await handleBootstrapApi(req, res, url, parts, ctx.bootstrap, ctx.maxBodyBytes);
     switch (route) {
       case 'GET devices': {
         const limit = intParam(url, 'limit', 1, 500) ?? 100;
@@ -55,23 +115,16 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
         return true;
       }
       case 'POST devices': {
-        const body = await readJson(req, ctx.maxBodyBytes);
-        const devId = str(body, 'devId', 1, 512);
-        const clientAuth = obj(body, 'clientAuth');
-        const type = oneOf(clientAuth, 'clientAuth.type', 'type', CLIENT_AUTH);
-        const input: Parameters<Store['registerDevice']>[0] = {
-          devId,
-          clientAuth: { type, name: str(clientAuth, 'clientAuth.name', 1, 256, 'name'), secret: str(clientAuth, 'clientAuth.secret', 1, 1024, 'secret') },
-        };
-        if (body.serverAuth !== undefined) {
-          const sa = obj(body, 'serverAuth');
-          input.serverAuth = { type: oneOf(sa, 'serverAuth.type', 'type', SERVER_AUTH), secret: str(sa, 'serverAuth.secret', 0, 1024, 'secret') };
-          if (sa.name !== undefined) input.serverAuth.name = str(sa, 'serverAuth.name', 1, 256, 'name');
-        }
-        if (body.notifyAddress !== undefined) input.notifyAddress = str(body, 'notifyAddress', 1, 512);
-        if (body.parentDevId !== undefined) input.parentDevId = str(body, 'parentDevId', 1, 512);
-        const d = await store.registerDevice(input);
+        const d = await store.registerDevice(parseNewDevice(await readJson(req, ctx.maxBodyBytes), ''));
         send(res, 201, publicDevice(d));
+        return true;
+      }
+      case 'POST device-batches': {
+        const body = await readJson(req, ctx.maxBodyBytes);
+        const list = body.devices;
+        if (!Array.isArray(list) || list.length === 0 || list.length > 100_000) throw new ApiError(400, 'invalid', 'devices must be an array of 1 to 100000 devices', 'devices');
+        const registered = await store.registerDevices(list.map((d: unknown, i: number) => parseNewDevice(asObj(d, `devices[${i}]`), `devices[${i}].`)));
+        send(res, 201, { registered });
         return true;
       }
       case 'GET devices/{}': {
@@ -84,24 +137,16 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
       case 'POST devices/{}/operations': {
         const body = await readJson(req, ctx.maxBodyBytes);
         const commands = body.commands;
-        if (!Array.isArray(commands) || commands.length === 0) throw new ApiError(400, 'invalid', 'commands must be a non-empty array', 'commands');
-        if (commands.length > 1000) throw new ApiError(400, 'invalid', 'at most 1000 commands', 'commands');
-        const op: NewOperation = {
-          commands: commands.map((c: unknown, i: number) => {
-            const o = asObj(c, `commands[${i}]`);
-            const verb = oneOf(o, `commands[${i}].verb`, 'verb', VERBS);
-            const cmd: NewOperation['commands'][number] = { verb, target: str(o, `commands[${i}].target`, 1, 1024, 'target') };
-            if (o.source !== undefined) cmd.source = str(o, `commands[${i}].source`, 1, 1024, 'source');
-            if (o.data !== undefined) cmd.data = str(o, `commands[${i}].data`, 0, 16 * 1024 * 1024, 'data');
-            if (o.format !== undefined) cmd.format = str(o, `commands[${i}].format`, 1, 16, 'format');
-            if (o.type !== undefined) cmd.type = str(o, `commands[${i}].type`, 1, 256, 'type');
-            if (verb === 'Copy' && cmd.source === undefined) throw new ApiError(400, 'invalid', 'Copy needs a source', `commands[${i}].source`);
-            return cmd;
-          }),
-        };
+        const op: NewOperation = { commands: parseCommands(commands) };
         if (body.atomic !== undefined) op.atomic = bool(body, 'atomic');
         if (body.notify !== undefined) op.notify = bool(body, 'notify');
+        if (body.expiresInSeconds !== undefined) {
+          const s = body.expiresInSeconds;
+          if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > 366 * 86400) throw new ApiError(400, 'invalid', 'expiresInSeconds must be an integer from 1 to 31622400', 'expiresInSeconds');
+          op.expiresAt = new Date(Date.now() + s * 1000);
+        }
         const created = await store.createOperation(parts[1], op);
+        ctx.onOperationChange?.(created);
         let notified: { sessionId: string } | undefined;
         if (op.notify) {
           try {
@@ -123,6 +168,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
       }
       case 'DELETE operations/{}': {
         const op = await store.cancelOperation(parts[1], 'cancelled through the API');
+        ctx.onOperationChange?.(op);
         send(res, 200, publicOperation(op));
         return true;
       }
@@ -141,7 +187,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
       case 'GET sessions/{}': {
         const s = await store.getSession(parts[1]);
         if (!s) throw new ApiError(404, 'not_found', `no session ${JSON.stringify(parts[1])}`);
-        send(res, 200, { ...s, messages: s.messages.map((m) => ({ ...m, bytes: m.bytes ? Buffer.from(m.bytes).toString('base64') : undefined })) });
+        send(res, 200, { ...s, messages: s.messages.map((m) => ({ ...m, decoded: m.decoded ?? readableTrace(m), bytes: m.bytes ? Buffer.from(m.bytes).toString('base64') : undefined })) });
         return true;
       }
       default:
@@ -150,7 +196,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
   } catch (e) {
     if (e instanceof ApiError) send(res, e.status, { error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } });
     else if (e instanceof DeviceExistsError) send(res, 409, { error: { code: 'exists', message: e.message } });
-    else if (e instanceof DeviceNotFoundError || e instanceof OperationNotFoundError) send(res, 404, { error: { code: 'not_found', message: e.message } });
+    else if (e instanceof DeviceNotFoundError || e instanceof OperationNotFoundError || e instanceof CampaignNotFoundError) send(res, 404, { error: { code: 'not_found', message: e.message } });
     else if (e instanceof InvalidTransitionError) send(res, 409, { error: { code: 'conflict', message: e.message } });
     else if (e instanceof StoreInputError) send(res, 400, { error: { code: 'invalid', message: e.message } });
     else throw e;
@@ -158,11 +204,15 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
   }
 }
 
-function authorize(req: IncomingMessage, tokenHash: Buffer): void {
-  const h = req.headers.authorization ?? '';
-  const m = /^Bearer\s+(\S+)$/i.exec(h);
+/** True when the request carries `Authorization: Bearer <the API token>` (compared in constant time). */
+export function hasValidBearer(req: IncomingMessage, tokenHash: Buffer): boolean {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   const given = createHash('sha256').update(m ? m[1] : '').digest();
-  if (!m || !timingSafeEqual(given, tokenHash)) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
+  return m !== null && timingSafeEqual(given, tokenHash);
+}
+
+function authorize(req: IncomingMessage, tokenHash: Buffer): void {
+  if (!hasValidBearer(req, tokenHash)) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
 }
 
 /** Read a JSON object body (application/json, at most `max` bytes). */
@@ -187,20 +237,20 @@ export async function readJson(req: IncomingMessage, max: number): Promise<Recor
   return asObj(parsed, 'body');
 }
 
-function asObj(x: unknown, field: string): Record<string, unknown> {
+export function asObj(x: unknown, field: string): Record<string, unknown> {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new ApiError(400, 'invalid', `${field} must be an object`, field);
   return x as Record<string, unknown>;
 }
-function obj(o: Record<string, unknown>, key: string): Record<string, unknown> {
+export function obj(o: Record<string, unknown>, key: string): Record<string, unknown> {
   return asObj(o[key], key);
 }
-function str(o: Record<string, unknown>, field: string, min: number, max: number, key = field): string {
+export function str(o: Record<string, unknown>, field: string, min: number, max: number, key = field): string {
   const v = o[key];
   if (typeof v !== 'string') throw new ApiError(400, 'invalid', `${field} must be a string`, field);
   if (v.length < min || v.length > max) throw new ApiError(400, 'invalid', `${field} must be ${min}–${max} characters`, field);
   return v;
 }
-function bool(o: Record<string, unknown>, field: string): boolean {
+export function bool(o: Record<string, unknown>, field: string): boolean {
   if (typeof o[field] !== 'boolean') throw new ApiError(400, 'invalid', `${field} must be true or false`, field);
   return o[field] as boolean;
 }
@@ -209,7 +259,7 @@ function oneOf<T extends string>(o: Record<string, unknown>, field: string, key:
   if (typeof v !== 'string' || !allowed.includes(v as T)) throw new ApiError(400, 'invalid', `${field} must be one of ${allowed.join(', ')}`, field);
   return v as T;
 }
-function intParam(url: URL, name: string, min: number, max: number): number | undefined {
+export function intParam(url: URL, name: string, min: number, max: number): number | undefined {
   const v = url.searchParams.get(name);
   if (v === null) return undefined;
   const n = Number(v);

@@ -8,14 +8,21 @@ import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { openStore, type Store } from '../store/index.js';
 import { DmEndpoint } from './dm-endpoint.js';
+import type { AuthFailureLimits } from './auth-failure-limiter.js';
 import { handleAdminApi } from './admin-api.js';
 import { gatewayRouting, notifyThroughGateways, type NotifyDirect } from './gateway-api.js';
+import { BootstrapService } from './bootstrap-service.js';
+import { BootstrapEndpoint } from './bootstrap-endpoint.js';
+import { onVmHostSessionEnd } from './vm-api.js';
 import { encodePackage0, sessionIdToHeader } from '../notification/index.js';
 import { sendNotification } from '../transport/notification-sender.js';
 import { DmvisorError } from '../errors.js';
 import { HMAC_HEADER_NAME } from '../security/index.js';
 import { pino, type Logger } from 'pino';
 import { ServerMetrics } from './metrics.js';
+import { ServerEventBus } from './event-bus.js';
+import { EventsApi } from './events-api.js';
+import { serveConsole, defaultConsoleDir } from './console-static.js';
 
 /** Options of {@link DmServer.start}. */
 export interface DmServerOptions {
@@ -42,6 +49,32 @@ export interface DmServerOptions {
   trace?: 'all' | 'errors' | 'none';
   /** Sessions per device whose trace is kept. Default 20. */
   tracedSessionsPerDevice?: number;
+  /**
+   * Overload shedding: DM messages handled at once on this node; beyond it a
+   * message is answered 503 with Retry-After at once, before it costs
+   * anything. Default 256.
+   */
+  maxConcurrentMessages?: number;
+  /** New DM sessions are answered 503 while this many are open. Default 50,000. */
+  maxOpenSessions?: number;
+  /** How often pending operations past their expiry become `expired` (and, in cluster mode, idle sessions are released). Default 30 s; 0 turns the sweep off. */
+  operationSweepMs?: number;
+  /**
+   * Cluster mode: several nodes on one PostgreSQL database behind a load
+   * balancer (`publicUrl` is the balancer's). Session state lives in the
+   * database after every message, so any node serves any message of any
+   * session; a starting node leaves other nodes' open sessions alone; idle
+   * sessions are released by every node's sweep.
+   */
+  cluster?: boolean;
+  /** How often running campaigns queue their next batch. Default 1 s; 0 turns campaign delivery off on this node. */
+  campaignTickMs?: number;
+  /** Rate limits on failed authentication (per source, per device id and source); see auth-failure-limiter.ts. */
+  authLimits?: Partial<AuthFailureLimits>;
+  /** Directory of the built web console served at `/`. Default `dist/console` of this package. */
+  consoleDir?: string;
+  /** Path of the bootstrap server (client-initiated bootstrap, docs/bootstrap.md). Default `/bootstrap`. */
+  bootstrapPath?: string;
 }
 
 const TOKEN_SETTING = 'api-token-sha256';
@@ -58,6 +91,11 @@ export class DmServer {
     readonly generatedToken: string | undefined,
     /** Prometheus metrics (also served at /metrics). */
     readonly metrics: ServerMetrics,
+    private readonly sweep: NodeJS.Timeout | undefined,
+    private readonly campaignTimer: NodeJS.Timeout | undefined,
+    /** Live events (also served at /api/events). */
+    readonly events: ServerEventBus,
+    private readonly eventsApi: EventsApi,
   ) {}
 
   /** Open the store, start listening. */
@@ -67,7 +105,8 @@ export class DmServer {
       ...(options.tracedSessionsPerDevice !== undefined ? { maxTracedSessionsPerDevice: options.tracedSessionsPerDevice } : {}),
     });
     // Sessions left open by a previous process of this single node: their operations return to pending.
-    await store.releaseStaleSessions(new Date());
+    // Not in a cluster: the open sessions may be other nodes' sessions in progress (the sweep releases idle ones).
+    if (!options.cluster) await store.releaseStaleSessions(new Date());
     let tokenHash: Buffer;
     let generated: string | undefined;
     if (options.apiToken) {
@@ -88,8 +127,12 @@ export class DmServer {
     const notified = new Map<string, { devId: string; at: number }>();
     const log = options.logger ?? pino({ base: { service: 'dmvisor' } });
     const metrics = new ServerMetrics();
+    const events = new ServerEventBus();
+    const eventsApi = new EventsApi(events, tokenHash);
+    const consoleDir = options.consoleDir ?? defaultConsoleDir();
     // Created once the port is known (RespURI needs it); requests cannot arrive before.
-    const ref: { endpoint?: DmEndpoint } = {};
+    const ref: { endpoint?: DmEndpoint; bootstrap?: BootstrapEndpoint; bootstrapService?: BootstrapService } = {};
+    const bootstrapPath = options.bootstrapPath ?? '/bootstrap';
     const handler: http.RequestListener = (req, res) => {
       route(req, res).catch((e: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -113,43 +156,67 @@ export class DmServer {
       return { sessionId: hex, address: d.notifyAddress! };
     };
     const notify = notifyThroughGateways(store, notifyDirect);
+    async function dmMessage(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > maxMessageBytes) { res.writeHead(413).end(); req.destroy(); return; }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const c of req) {
+        size += (c as Buffer).length;
+        if (size > maxMessageBytes) { res.writeHead(413).end(); req.destroy(); return; }
+        chunks.push(c as Buffer);
+      }
+      const hmac = req.headers[HMAC_HEADER_NAME];
+      const token = url.searchParams.get('s') ?? undefined;
+      const answer = await (url.pathname === bootstrapPath ? ref.bootstrap! : ref.endpoint!).handle({
+        body: new Uint8Array(Buffer.concat(chunks)), contentType: String(req.headers['content-type'] ?? ''),
+        ...(typeof hmac === 'string' ? { hmacHeader: hmac } : {}), ...(token ? { token } : {}),
+        ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
+      });
+      metrics.messages.inc({ encoding: /wbxml/.test(String(req.headers['content-type'])) ? 'wbxml' : 'xml', status: String(answer.status) });
+      metrics.openSessions.set(ref.endpoint!.openSessions);
+      const headers: http.OutgoingHttpHeaders = { 'content-type': answer.contentType, 'content-length': answer.body.length };
+      if (answer.hmacHeader) headers[HMAC_HEADER_NAME] = answer.hmacHeader;
+      if (answer.retryAfterSeconds !== undefined) { headers['retry-after'] = String(answer.retryAfterSeconds); metrics.shed.inc(); }
+      res.writeHead(answer.status, headers).end(answer.body);
+    }
+    const maxConcurrent = options.maxConcurrentMessages ?? 256;
+    let inFlight = 0;
     async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
       const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname === dmPath) {
+      if (url.pathname === dmPath || url.pathname === bootstrapPath) {
         if (req.method !== 'POST') { res.writeHead(405, { allow: 'POST' }).end(); return; }
-        const declared = Number(req.headers['content-length'] ?? 0);
-        if (declared > maxMessageBytes) { res.writeHead(413).end(); req.destroy(); return; }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const c of req) {
-          size += (c as Buffer).length;
-          if (size > maxMessageBytes) { res.writeHead(413).end(); req.destroy(); return; }
-          chunks.push(c as Buffer);
+        if (inFlight >= maxConcurrent) {
+          metrics.shed.inc();
+          res.writeHead(503, { 'retry-after': '1', 'content-type': 'text/plain', connection: 'close' }).end('overloaded; try again later\n');
+          req.destroy();
+          return;
         }
-        const hmac = req.headers[HMAC_HEADER_NAME];
-        const token = url.searchParams.get('s') ?? undefined;
-        const answer = await ref.endpoint!.handle({
-          body: new Uint8Array(Buffer.concat(chunks)), contentType: String(req.headers['content-type'] ?? ''),
-          ...(typeof hmac === 'string' ? { hmacHeader: hmac } : {}), ...(token ? { token } : {}),
-        });
-        metrics.messages.inc({ encoding: /wbxml/.test(String(req.headers['content-type'])) ? 'wbxml' : 'xml', status: String(answer.status) });
-        metrics.openSessions.set(ref.endpoint!.openSessions);
-        const headers: http.OutgoingHttpHeaders = { 'content-type': answer.contentType, 'content-length': answer.body.length };
-        if (answer.hmacHeader) headers[HMAC_HEADER_NAME] = answer.hmacHeader;
-        res.writeHead(answer.status, headers).end(answer.body);
+        inFlight++;
+        try {
+          await dmMessage(req, res, url);
+        } finally {
+          inFlight--;
+        }
         return;
       }
-      if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024, serverId })) return;
+      if (eventsApi.handle(req, res)) return;
+      const onOperationChange = (op: { id: string; devId: string; state: string }) => events.publish({ type: 'operation', operationId: op.id, devId: op.devId, state: op.state });
+      const bootstrap = { service: ref.bootstrapService!, onIssued: (e: object) => log.info({ event: 'bootstrap-issued', ...e }, 'bootstrap issued') };
+      if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024, onOperationChange, bootstrap, serverId })) return;
       if (url.pathname === '/healthz') { res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'); return; }
+      if (url.pathname === '/readyz') {
+        // Ready = the database answers: a load balancer stops sending work to a node that lost it.
+        const ready = await store.getSetting(TOKEN_SETTING).then(() => true, () => false);
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'database unreachable\n');
+        return;
+      }
       if (url.pathname === '/metrics' && req.method === 'GET') {
         const m = await metrics.text();
         res.writeHead(200, { 'content-type': m.contentType }).end(m.body);
         return;
       }
-      if (url.pathname === '/') {
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(`dmvisor DM server\nDM endpoint: POST ${dmPath}\nAdmin API: /api (OpenAPI at /api/openapi.json)\n`);
-        return;
-      }
+      if (serveConsole(req, res, consoleDir, dmPath)) return;
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
     await new Promise<void>((resolve, reject) => {
@@ -159,29 +226,85 @@ export class DmServer {
     const port = (server.address() as AddressInfo).port;
     const base = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const endpoint = new DmEndpoint({
-      store, serverId, gatewayRouting: gatewayRouting(store), traceDecoded: (options.trace ?? 'all') !== 'none', publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
+      store, serverId, gatewayRouting: gatewayRouting(), sharedSessions: options.cluster === true, ...(options.authLimits ? { authLimits: options.authLimits } : {}),
+      onRateLimited: (e) => {
+        metrics.rateLimited.inc();
+        log.warn({ event: 'rate-limited', devId: e.devId, remoteAddress: e.remoteAddress }, 'new session refused: too many failed authentications');
+      }, ...(options.maxOpenSessions !== undefined ? { maxOpenSessions: options.maxOpenSessions } : {}), publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
       ...(options.sessionIdleMs !== undefined ? { sessionIdleMs: options.sessionIdleMs } : {}),
       onSessionEnd: (e) => {
+        onVmHostSessionEnd(store, e.devId);
         metrics.sessions.inc({ state: e.state });
         metrics.sessionSeconds.observe(e.ms / 1000);
         log.info({ event: 'session-end', devId: e.devId, state: e.state, reason: e.reason, messages: e.messages, ms: e.ms }, 'session ended');
+        events.publish({ type: 'session-end', ...e });
       },
       onAuthFailure: (devId) => {
         metrics.authFailures.inc();
         log.warn({ event: 'auth-failure', devId }, 'authentication failed');
+        events.publish({ type: 'auth-failure', devId });
       },
       onOperationDone: (e) => {
         metrics.operations.inc({ state: e.state });
         log.info({ event: 'operation-done', ...e }, 'operation finished');
+        events.publish({ type: 'operation', ...e });
       },
     });
     ref.endpoint = endpoint;
+    ref.bootstrapService = new BootstrapService(store, { serverId, dmUrl: options.publicUrl ?? `${base}${dmPath}` });
+    ref.bootstrap = new BootstrapEndpoint({
+      service: ref.bootstrapService, publicUrl: options.publicUrl ? new URL(bootstrapPath, options.publicUrl).href : `${base}${bootstrapPath}`,
+      onEvent: (e) => (e.event === 'refused' ? log.warn({ ...e, event: `bootstrap-${e.event}` }, 'bootstrap refused') : log.info({ ...e, event: `bootstrap-${e.event}` }, 'bootstrap')),
+    });
+    const sweepMs = options.operationSweepMs ?? 30_000;
+    let sweeping = false;
+    const sweep = sweepMs > 0
+      ? setInterval(() => {
+        if (sweeping) return;
+        sweeping = true;
+        const idleSince = new Date(Date.now() - (options.sessionIdleMs ?? 300_000));
+        Promise.all([store.expireOperations(), options.cluster ? store.releaseStaleSessions(idleSince) : []]).then(([ids, released]) => {
+          for (const id of ids) {
+            metrics.operations.inc({ state: 'expired' });
+            log.info({ event: 'operation-done', operationId: id, state: 'expired' }, 'operation expired');
+          }
+          for (const r of released) log.info({ event: 'session-released', sessionId: r.sessionId, operations: r.releasedOperations }, 'idle session released');
+        }, (e: unknown) => log.error({ event: 'sweep-failed', err: e instanceof Error ? e.message : String(e) }, 'operation expiry sweep failed'))
+          .finally(() => { sweeping = false; });
+      }, sweepMs).unref()
+      : undefined;
+    const campaignTickMs = options.campaignTickMs ?? 1000;
+    let advancing = false;
+    const advanceCampaigns = async (): Promise<void> => {
+      for (const c of await store.listCampaigns({ state: 'running', limit: 1000 })) {
+        const queued = await store.advanceCampaign(c.id);
+        if (queued.length) log.info({ event: 'campaign-batch', campaignId: c.id, devices: queued.length }, 'campaign batch queued');
+        if (!c.notify) continue;
+        for (const q of queued) {
+          if (!q.notifyAddress) continue;
+          await notify(q.devId).then(() => store.markNotified(q.operationId), (e: unknown) => {
+            log.warn({ event: 'campaign-notify-failed', campaignId: c.id, devId: q.devId, err: e instanceof Error ? e.message : String(e) }, 'could not wake a campaign device');
+          });
+        }
+      }
+    };
+    const campaignTimer = campaignTickMs > 0
+      ? setInterval(() => {
+        if (advancing) return;
+        advancing = true;
+        advanceCampaigns().catch((e: unknown) => log.error({ event: 'campaign-tick-failed', err: e instanceof Error ? e.message : String(e) }, 'campaign step failed'))
+          .finally(() => { advancing = false; });
+      }, campaignTickMs).unref()
+      : undefined;
     log.info({ event: 'listening', url: base, dmPath }, 'dmvisor server listening');
-    return new DmServer(store, endpoint, server, base, generated, metrics);
+    return new DmServer(store, endpoint, server, base, generated, metrics, sweep, campaignTimer, events, eventsApi);
   }
 
   /** Stop accepting, end open sessions (their operations return to pending), close the store. */
   async stop(): Promise<void> {
+    this.eventsApi.closeAll();
+    if (this.sweep) clearInterval(this.sweep);
+    if (this.campaignTimer) clearInterval(this.campaignTimer);
     await new Promise<void>((resolve) => { this.server.close(() => resolve()); this.server.closeIdleConnections(); });
     await this.endpoint.closeAll();
     await this.store.close();

@@ -84,9 +84,9 @@ function prefixed(prefix: string, uri: string): string {
 }
 
 /** Proxy mode for the DM endpoint: a gateway's sessions carry its proxied end devices' operations. */
-export function gatewayRouting(store: Store): GatewayRouting {
+export function gatewayRouting(): GatewayRouting {
   return {
-    async claim(devId, sessionId) {
+    async claim(store, devId, sessionId) {
       const operations: Operation[] = [];
       const endDevices: EndDeviceRoute[] = [];
       for (const member of await membersOf(store, devId)) {

@@ -14,6 +14,8 @@ export class ServerMetrics {
   });
   readonly messages = new Counter({ name: 'dmvisor_messages_total', help: 'DM messages received, by encoding and HTTP answer', labelNames: ['encoding', 'status'] as const, registers: [this.registry] });
   readonly operations = new Counter({ name: 'dmvisor_operations_total', help: 'Operations by transition: created, succeeded, failed, cancelled', labelNames: ['state'] as const, registers: [this.registry] });
+  readonly shed = new Counter({ name: 'dmvisor_messages_shed_total', help: 'DM messages answered 503 (overload: too many messages or sessions at once)', registers: [this.registry] });
+  readonly rateLimited = new Counter({ name: 'dmvisor_rate_limited_total', help: 'New DM sessions refused (429) after too many failed authentications from their source or device id', registers: [this.registry] });
   readonly openSessions = new Gauge({ name: 'dmvisor_open_sessions', help: 'DM sessions in progress on this node', registers: [this.registry] });
 
   constructor() {

@@ -17,7 +17,7 @@
  * A VM with a client becomes a device of its own, registered here with
  * `parentDevId` = the host, DevId `<host>:vm:<name>`; its credentials are the
  * image's ready account (customized bootstrap) or fresh ones sent to the host
- * in the Exec (server-provisioned). Records live in the settings table
+ * in the Exec (host-provisioned). Records live in the settings table
  * (`virt:images`, `virt:image:<name>`, `virt:vms:<host>`): no schema change.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -30,6 +30,7 @@ import { CREATE_URI, vmOpUri, vmUri } from '../virt/vm-tree.js';
 import { managementOf, setManagement } from './gateway-api.js';
 import { GW_MODES, type GwMode } from '../mo/gwmo.js';
 import { ApiError, readJson, send } from './admin-api.js';
+import { securityOf, type BootstrapService } from './bootstrap-service.js';
 
 /** What the VM routes need. */
 export interface VmApiContext {
@@ -37,8 +38,10 @@ export interface VmApiContext {
   authorize(): void;
   notify(devId: string): Promise<{ sessionId: string; address: string }>;
   maxBodyBytes: number;
-  /** ServerID the server presents (server-provisioned VM accounts name it). */
+  /** ServerID the server presents (host-provisioned VM accounts name it). */
   serverId?: string;
+  /** The bootstrap role: issues per-VM bootstrap documents (`bootstrap: "document"`). */
+  bootstrap?: { service: BootstrapService };
 }
 
 interface ImageRecord { name: string; kind: string; withClient: boolean; digest: string; size: number; token: string; account: boolean; bootstrap?: string; storedAt: string }
@@ -47,7 +50,10 @@ interface VmRecord {
   name: string; kind: string; image: string; digest: string; withClient: boolean;
   /** The VM's own device, when it has (or gets) a client. */
   devId?: string;
+  /** Last state the host reported (creating until the Create finishes). */
   state: string;
+  /** The operation in flight, if any. */
+  pending?: string;
   reason?: string;
   createdAt: string;
   /** Operations in order; the last is the current one. */
@@ -62,6 +68,19 @@ const blobKey = (name: string) => `virt:image-blob:${name}`;
 const vmsKey = (host: string) => `virt:vms:${host}`;
 const OPS: Record<string, string> = { start: N.start, stop: N.stop, delete: N.delete, 'install-client': N.installClient };
 const AUTH_TYPE: Record<string, ClientAuthType> = { BASIC: 'basic', DIGEST: 'md5', HMAC: 'hmac' };
+
+/** Hosts with VM operations in flight, per store: only their session ends trigger a sync (a Set lookup for every other session). */
+const hostsInFlight = new WeakMap<Store, Set<string>>();
+
+/**
+ * Call when a device's DM session ends: if it is a host with VM operations in
+ * flight, apply what finished (VM state, the VM device's notification
+ * address) right away, so the VM can be reached without listing VMs first.
+ */
+export function onVmHostSessionEnd(store: Store, devId: string): void {
+  if (!hostsInFlight.get(store)?.has(devId)) return;
+  void syncVms(store, devId).catch(() => undefined);
+}
 
 async function getJson<T>(store: Store, key: string, dflt: T): Promise<T> {
   const v = await store.getSetting(key);
@@ -102,7 +121,13 @@ export async function handleVmApi(req: IncomingMessage, res: ServerResponse, ctx
         const vms = await syncVms(ctx.store, host);
         const tree = await ctx.store.getTree(host, `./${N.root}/${N.hypervisor}`);
         const hv = (leaf: string) => tree.find((n) => n.uri === `./${N.root}/${N.hypervisor}/${leaf}`)?.value;
-        send(res, 200, { host: { devId: host, virtualization: hv(N.virtualization), driver: hv(N.driver) }, vms: vms.map(publicVm) });
+        // Devices registered as this host's VMs by other means (no VM record here) are VMs of the host too.
+        const known = new Set(vms.map((v) => v.devId).filter((d) => d !== undefined));
+        const children = (await ctx.store.listDevices({ parentDevId: host, limit: 1000 })).devices.filter((d) => !known.has(d.devId));
+        send(res, 200, {
+          host: { devId: host, virtualization: hv(N.virtualization), driver: hv(N.driver) },
+          vms: [...vms.map(publicVm), ...children.map((d) => ({ name: d.devId, devId: d.devId, state: 'unknown', clientInstalled: true, managementMode: 'direct', registeredOnly: true }))],
+        });
         return true;
       }
       case 'GET devices/{}/vms/{}': {
@@ -223,6 +248,9 @@ async function registerVmDevice(store: Store, host: string, devId: string, auth:
 }
 
 async function queueOnHost(ctx: VmApiContext, host: string, commands: Parameters<Store['createOperation']>[1]['commands']): Promise<{ op: Operation; notifyError?: string }> {
+  let set = hostsInFlight.get(ctx.store);
+  if (!set) hostsInFlight.set(ctx.store, (set = new Set()));
+  set.add(host);
   const d = await ctx.store.getDevice(host);
   const op = await ctx.store.createOperation(host, { commands, notify: d?.notifyAddress !== undefined });
   if (!d?.notifyAddress) return { op, notifyError: 'the host has no notification address; the operation waits for its next session' };
@@ -255,24 +283,47 @@ async function createVm(req: IncomingMessage, res: ServerResponse, ctx: VmApiCon
     if (!Number.isInteger(body[k]) || (body[k] as number) < 1 || (body[k] as number) > 1 << 20) throw new ApiError(400, 'invalid', `${k} must be a positive integer`, k);
     extra[k] = body[k];
   }
+  if (body.bootstrap !== undefined) {
+    if (body.bootstrap !== 'document') throw new ApiError(400, 'invalid', 'bootstrap must be "document" (a per-VM bootstrap document; default: the image\'s account or a host-provisioned one)', 'bootstrap');
+    if (!ctx.bootstrap) throw new ApiError(400, 'invalid', 'this server has no bootstrap role', 'bootstrap');
+    if (body.withClient === false) throw new ApiError(400, 'invalid', 'a bootstrap document needs a VM with a client', 'bootstrap');
+    extra.bootstrapDocument = true;
+  }
+  if (body.mode !== undefined) {
+    if (!(GW_MODES as readonly unknown[]).includes(body.mode)) throw new ApiError(400, 'invalid', `mode must be one of ${GW_MODES.join(', ')}`, 'mode');
+    extra.mode = body.mode;
+  }
   const img = await getJson<ImageRecord | undefined>(ctx.store, imageKey(imageName), undefined);
   if (!img) throw new ApiError(404, 'unknown_image', `unknown image ${JSON.stringify(imageName)}`, 'image');
-  const vms = await syncVms(ctx.store, host);
+  await withHostLock(ctx.store, host, () => createVmLocked(req, res, ctx, host, { name, kind, imageName, img, withClient: body.withClient as boolean | undefined, extra }));
+}
+
+async function createVmLocked(req: IncomingMessage, res: ServerResponse, ctx: VmApiContext, host: string, a: { name: string; kind: string; imageName: string; img: ImageRecord; withClient: boolean | undefined; extra: Record<string, unknown> }): Promise<void> {
+  const { name, kind, imageName, img, extra } = a;
+  const vms = await syncVmsLocked(ctx.store, host);
   const existing = vms.find((v) => v.name === name);
   if (existing && existing.state !== 'failed' && existing.state !== 'deleted') throw new ApiError(409, 'exists', `host ${host} already has a VM named ${name} (${existing.state})`, 'name');
-  const withClient = (body.withClient as boolean | undefined) ?? img.withClient;
-  if (body.mode !== undefined && !(GW_MODES as readonly unknown[]).includes(body.mode)) throw new ApiError(400, 'invalid', `mode must be one of ${GW_MODES.join(', ')}`, 'mode');
-  const mode = body.mode as GwMode | undefined;
+  const wantDocument = extra.bootstrapDocument === true;
+  delete extra.bootstrapDocument;
+  const withClient = wantDocument || (a.withClient ?? img.withClient);
+  const mode = extra.mode as GwMode | undefined;
   if (mode && !withClient) throw new ApiError(400, 'invalid', 'mode applies to a VM with a DM client', 'mode');
+  if (mode === 'proxy' && wantDocument) throw new ApiError(400, 'invalid', 'a proxy-mode VM gets its account from its gateway, not from a bootstrap document', 'mode');
   // Proxy mode (GwMO): the VM's DevId is local to its host; the server knows it as <host>/<name>.
   const devId = withClient ? (mode === 'proxy' ? `${host}/${name}` : `${host}:vm:${name}`) : undefined;
-  const data: Record<string, unknown> = { name, kind, image: imageName, imageUrl: blobUrl(req, img.token), digest: img.digest, withClient, ...extra, ...(mode ? { mode } : {}) };
+  const data: Record<string, unknown> = { name, kind, image: imageName, imageUrl: blobUrl(req, img.token), digest: img.digest, withClient, ...extra };
+  if (devId && mode) await setManagement(ctx.store, devId, { via: host, mode, node: name });
   if (devId && mode === 'proxy') {
     // It never authenticates to the server: credentials nobody holds.
     await registerVmDevice(ctx.store, host, devId, { type: 'md5', name: devId, secret: randomBytes(24).toString('base64url') });
-    await setManagement(ctx.store, devId, { via: host, mode, node: name });
+  } else if (devId && wantDocument) {
+    // Customized bootstrap proper: a bootstrap document issued for this VM (USERPIN, a fresh PIN), written into the VM by its host.
+    data.devId = devId;
+    const pin = String(100000 + (randomBytes(4).readUInt32BE(0) % 900000));
+    const doc = await ctx.bootstrap!.service.issue(devId, 'customized', undefined, securityOf({ sec: 'USERPIN', pin }), { replace: true });
+    await ctx.store.updateDevice(devId, { parentDevId: host });
+    data.bootstrap = { method: 'document', data: Buffer.from(doc.bytes).toString('base64'), ...(doc.sec ? { sec: doc.sec } : {}), ...(doc.mac ? { mac: doc.mac } : {}), pin };
   } else if (devId) {
-    if (mode) await setManagement(ctx.store, devId, { via: host, mode, node: name });
     data.devId = devId;
     const blob = await ctx.store.getSetting(blobKey(imageName));
     const account = blob ? imageAccount(decodeImage(new Uint8Array(Buffer.from(blob, 'base64')))) : undefined;
@@ -303,7 +354,11 @@ async function createVm(req: IncomingMessage, res: ServerResponse, ctx: VmApiCon
 
 async function vmOperation(req: IncomingMessage, res: ServerResponse, ctx: VmApiContext, hostId: string, name: string, opName: string): Promise<void> {
   const host = await requireHost(ctx.store, hostId);
-  const vms = await syncVms(ctx.store, host);
+  await withHostLock(ctx.store, host, () => vmOperationLocked(req, res, ctx, host, name, opName));
+}
+
+async function vmOperationLocked(req: IncomingMessage, res: ServerResponse, ctx: VmApiContext, host: string, name: string, opName: string): Promise<void> {
+  const vms = await syncVmsLocked(ctx.store, host);
   const vm = vms.find((v) => v.name === name && v.state !== 'deleted' && v.state !== 'failed');
   if (!vm) throw new ApiError(404, 'not_found', `host ${host} has no VM ${JSON.stringify(name)}`);
   let data: string | undefined;
@@ -341,6 +396,23 @@ function detailOf(op: Operation): { status?: number; json?: Record<string, unkno
  * notification address), failures give the reason, crash alerts mark the VM.
  */
 async function syncVms(store: Store, host: string): Promise<VmRecord[]> {
+  return withHostLock(store, host, () => syncVmsLocked(store, host));
+}
+
+/** VM records of a host are read-modified-written one change at a time (per process: the server is single-node). */
+const locks = new WeakMap<Store, Map<string, Promise<unknown>>>();
+function withHostLock<T>(store: Store, host: string, fn: () => Promise<T>): Promise<T> {
+  let m = locks.get(store);
+  if (!m) locks.set(store, (m = new Map()));
+  const prev = m.get(host) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  const tail = run.catch(() => undefined);
+  m.set(host, tail);
+  void tail.then(() => { if (m.get(host) === tail) m.delete(host); });
+  return run;
+}
+
+async function syncVmsLocked(store: Store, host: string): Promise<VmRecord[]> {
   const vms = await getJson<VmRecord[]>(store, vmsKey(host), []);
   let changed = false;
   for (const vm of vms) {
@@ -372,8 +444,9 @@ async function syncVms(store: Store, host: string): Promise<VmRecord[]> {
       }
       if (last.op === 'install-client' && vm.devId && !vm.withClient) { await store.deleteDevice(vm.devId).catch(() => false); delete vm.devId; }
     } else {
-      vm.state = vm.state === 'creating' ? 'creating' : `${last.op}-pending`.replace('delete-pending', 'deleting');
+      vm.pending = last.op;
     }
+    if (['succeeded', 'failed', 'expired', 'cancelled'].includes(op.state)) delete vm.pending;
     if (JSON.stringify(vm) !== before) changed = true;
   }
   // Crash reports (alerts without a correlator) newer than what each VM has seen.
@@ -391,6 +464,10 @@ async function syncVms(store: Store, host: string): Promise<VmRecord[]> {
     changed = true;
   }
   const live = vms.filter((v) => v.state !== 'deleted');
+  let set = hostsInFlight.get(store);
+  if (!set) hostsInFlight.set(store, (set = new Set()));
+  if (live.some((v) => v.state === 'creating' || v.pending !== undefined)) set.add(host);
+  else set.delete(host);
   if (changed || live.length !== vms.length) await saveVms(store, host, live);
   return live;
 }
@@ -398,5 +475,8 @@ async function syncVms(store: Store, host: string): Promise<VmRecord[]> {
 function publicVm(vm: VmRecord): Record<string, unknown> {
   const { seenAlert: _s, ops, ...rest } = vm;
   const last = ops[ops.length - 1];
-  return { ...rest, lastOperation: last ? { op: last.op, operationId: last.operationId } : undefined };
+  return {
+    ...rest, clientInstalled: vm.withClient, managementMode: vm.devId && vm.withClient ? 'direct' : 'none',
+    lastOperation: last ? { op: last.op, operationId: last.operationId } : undefined,
+  };
 }

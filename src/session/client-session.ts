@@ -129,6 +129,8 @@ export class ClientSession {
   private readonly setupCommands: Command[];
   private clientNonce: Uint8Array;
   private serverNonce: Uint8Array;
+  /** Set while the header Status carrying a new server nonce is queued but not yet sent. */
+  private unsentServerNonce: { previous: Uint8Array } | undefined;
   private clientScheme: AuthScheme;
   /** Cred no longer needed: the server answered 212. */
   private clientAuthenticatedForSession = false;
@@ -247,7 +249,11 @@ export class ClientSession {
       return this.compose(msg, false);
     }
     const onlyHeaderStatus = this.queue.length === 1 && !this.outgoingObject && !serverHasCommands;
-    if (onlyHeaderStatus) return this.finish('completed');
+    if (onlyHeaderStatus) {
+      // The header Status is never sent, so the server cannot learn a new server nonce in its Chal: keep the old one.
+      this.dropUnsentServerNonce();
+      return this.finish('completed');
+    }
     return this.compose(msg, true);
   }
 
@@ -343,6 +349,7 @@ export class ClientSession {
     // A new server nonce on every challenge, every HMAC message, and for the next session after md5 succeeds.
     if (scheme === 'md5' || scheme === 'hmac') {
       if (code === 401 || code === 407 || scheme === 'hmac' || code === 212) {
+        this.unsentServerNonce = { previous: this.serverNonce };
         this.serverNonce = createNonce(this.random);
         this.events.push({ type: 'server-nonce', nonce: this.serverNonce });
         s.chal = { meta: { type: typeOfScheme(scheme), format: 'b64', nextNonce: encodeBase64(this.serverNonce) } };
@@ -351,6 +358,16 @@ export class ClientSession {
       s.chal = { meta: { type: AUTH_BASIC, format: 'b64' } };
     }
     return s;
+  }
+
+  /** Undo the server nonce of a header Status that will not be sent (its event is still undrained). */
+  private dropUnsentServerNonce(): void {
+    if (!this.unsentServerNonce) return;
+    for (let i = this.events.length - 1; i >= 0; i--) {
+      if (this.events[i].type === 'server-nonce') { this.events.splice(i, 1); break; }
+    }
+    this.serverNonce = this.unsentServerNonce.previous;
+    this.unsentServerNonce = undefined;
   }
 
   private credentials(): Cred | undefined {
@@ -478,6 +495,7 @@ export class ClientSession {
   /** Build the next message from the queue, as full as the server's MaxMsgSize allows. */
   private compose(replyTo: SyncMLMessage | undefined, serverClosedPackage: boolean): OutboundMessage {
     const account = this.options.account;
+    this.unsentServerNonce = undefined; // whatever nonce the queue carries goes out now
     this.msgID++;
     const header: SyncHdr = {
       verDTD: '1.2', verProto: 'DM/1.2', sessionID: this.options.sessionId, msgID: String(this.msgID),

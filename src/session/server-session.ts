@@ -31,6 +31,7 @@ import {
 } from '../security/index.js';
 import {
   MessageAssembler, LargeObjectReceiver, LargeObjectSender, dmMediaTypeFor,
+  type LargeObjectReceiverState, type LargeObjectSenderPosition,
   type AlertCommand, type Command, type Item, type Meta, type StatusCommand, type SyncHdr, type SyncMLMessage,
 } from '../syncml/index.js';
 import { DmvisorError } from '../errors.js';
@@ -113,6 +114,45 @@ interface SentCommand {
   verb: string;
 }
 
+/** Where a queued command comes from: one operation command, or a whole operation as one Atomic. */
+type QueueSource = { operationId: string; index: number } | { operationId: string; atomic: true };
+
+interface QueueEntry {
+  command: Command;
+  refs: { ref: SentCommand; path: string }[];
+  source: QueueSource;
+}
+
+/**
+ * A session's whole state as plain data (byte values stay `Uint8Array`), so
+ * that another server node can continue it: {@link ServerSession.snapshot} /
+ * {@link ServerSession.fromSnapshot}. Credentials are not in it: the driver
+ * passes the device's current record when it restores.
+ */
+export interface ServerSessionSnapshot {
+  v: 1;
+  msgID: number;
+  state: 'open' | 'done';
+  authenticated: boolean;
+  authFailures: number;
+  serverCredAccepted: boolean;
+  clientMaxMsgSize: number;
+  /** null for no limit. */
+  clientMaxObjSize: number | null;
+  sessionID: string;
+  devId: string;
+  encoding: 'xml' | 'wbxml';
+  inFlight: [string, SentCommand][];
+  sent: [string, SentCommand][];
+  queue: QueueSource[];
+  queued: boolean;
+  outgoing?: { source: { operationId: string; index: number }; ref: SentCommand; position: LargeObjectSenderPosition };
+  incoming?: { state: LargeObjectReceiverState; ref?: SentCommand; cmdRef: string; source: string };
+  outcome: ServerSessionResult | null;
+  answered: string[];
+  operations: PendingOperation[];
+}
+
 /** The server side of one DM session. */
 export class ServerSession {
   private msgID = 0;
@@ -132,14 +172,86 @@ export class ServerSession {
   /** Every command sent this session, by `msgID/cmdID`: Results follow their Status. */
   private readonly sent = new Map<string, SentCommand>();
   /** Commands still to send, in order, with their operation bookkeeping. */
-  private readonly queue: { command: Command; refs: { ref: SentCommand; path: string }[] }[] = [];
+  private readonly queue: QueueEntry[] = [];
   private queued = false;
-  private outgoingObject: { sender: LargeObjectSender; make: (item: Item, cmdID: string) => Command; ref: SentCommand } | null = null;
+  private outgoingObject: { sender: LargeObjectSender; make: (item: Item, cmdID: string) => Command; ref: SentCommand; source: { operationId: string; index: number } } | null = null;
   private incomingObject: { receiver: LargeObjectReceiver; ref: SentCommand | undefined; cmdRef: string; source: string } | null = null;
   private outcome: ServerSessionResult | null = null;
   private readonly answered = new Set<string>();
 
   constructor(private readonly options: ServerSessionOptions) {}
+
+  /** The session's state, to continue it elsewhere; call only between messages (events drained). */
+  snapshot(): ServerSessionSnapshot {
+    if (this.events.length) throw new DmvisorError('snapshot() with undrained events', 'DMV_ERR_SESSION_STATE', 500);
+    const s: ServerSessionSnapshot = {
+      v: 1, msgID: this.msgID, state: this.state, authenticated: this.authenticated, authFailures: this.authFailures,
+      serverCredAccepted: this.serverCredAccepted, clientMaxMsgSize: this.clientMaxMsgSize,
+      clientMaxObjSize: Number.isFinite(this.clientMaxObjSize) ? this.clientMaxObjSize : null,
+      sessionID: this.sessionID, devId: this.devId, encoding: this.encoding,
+      inFlight: [...this.inFlight], sent: [...this.sent], queue: this.queue.map((q) => q.source), queued: this.queued,
+      outcome: this.outcome, answered: [...this.answered], operations: this.options.operations,
+    };
+    if (this.outgoingObject) s.outgoing = { source: this.outgoingObject.source, ref: this.outgoingObject.ref, position: this.outgoingObject.sender.position };
+    if (this.incomingObject) {
+      s.incoming = { state: this.incomingObject.receiver.state, cmdRef: this.incomingObject.cmdRef, source: this.incomingObject.source };
+      if (this.incomingObject.ref) s.incoming.ref = this.incomingObject.ref;
+    }
+    return s;
+  }
+
+  /** Continue a session from its {@link snapshot}, with the device's current credentials in `options`. */
+  static fromSnapshot(options: Omit<ServerSessionOptions, 'operations'>, s: ServerSessionSnapshot): ServerSession {
+    if (s?.v !== 1) throw new DmvisorError('unknown session snapshot version', 'DMV_ERR_SESSION_STATE', 500);
+    const session = new ServerSession({ ...options, operations: s.operations });
+    session.msgID = s.msgID;
+    session.state = s.state;
+    session.authenticated = s.authenticated;
+    session.authFailures = s.authFailures;
+    session.serverCredAccepted = s.serverCredAccepted;
+    session.clientMaxMsgSize = s.clientMaxMsgSize;
+    session.clientMaxObjSize = s.clientMaxObjSize ?? Infinity;
+    session.sessionID = s.sessionID;
+    session.devId = s.devId;
+    session.encoding = s.encoding;
+    for (const [k, v] of s.inFlight) session.inFlight.set(k, v);
+    for (const [k, v] of s.sent) session.sent.set(k, v);
+    for (const src of s.queue) session.queue.push(session.entryFor(src));
+    session.queued = s.queued;
+    session.outcome = s.outcome;
+    for (const a of s.answered) session.answered.add(a);
+    if (s.outgoing) {
+      const c = session.entryFor(s.outgoing.source).command;
+      const parts = session.largeObjectParts(c);
+      if (!parts) throw new DmvisorError('snapshot names a large object that is not one', 'DMV_ERR_SESSION_STATE', 500);
+      const sender = LargeObjectSender.resume(parts.template, parts.payload, session.encoding, s.outgoing.position);
+      session.outgoingObject = { sender, make: (chunk, cmdID) => ({ ...c, cmdID, items: [chunk] }) as Command, ref: s.outgoing.ref, source: s.outgoing.source };
+    }
+    if (s.incoming) {
+      session.incomingObject = {
+        receiver: LargeObjectReceiver.resume(options.maxObjSize ?? Infinity, s.incoming.state),
+        ref: s.incoming.ref, cmdRef: s.incoming.cmdRef, source: s.incoming.source,
+      };
+    }
+    return session;
+  }
+
+  /** The queue entry for a command source, rebuilt from the operations. */
+  private entryFor(src: QueueSource): QueueEntry {
+    const op = this.options.operations.find((o) => o.id === src.operationId);
+    if (!op) throw new DmvisorError(`snapshot names unknown operation ${src.operationId}`, 'DMV_ERR_SESSION_STATE', 500);
+    if ('atomic' in src) {
+      const commands = op.commands.map((c, index) => ({ command: toDmCommand(c, op.id, index), ref: { operationId: op.id, index, verb: c.verb } }));
+      return {
+        command: { kind: 'Atomic', cmdID: '', commands: commands.map((c) => c.command) },
+        refs: commands.map((c, i) => ({ ref: c.ref, path: String(i) })),
+        source: src,
+      };
+    }
+    const c = op.commands[src.index];
+    if (!c) throw new DmvisorError(`snapshot names unknown command ${src.operationId}#${src.index}`, 'DMV_ERR_SESSION_STATE', 500);
+    return { command: toDmCommand(c, op.id, src.index), refs: [{ ref: { operationId: op.id, index: src.index, verb: c.verb }, path: '' }], source: src };
+  }
 
   /** The device id of the session (after the first message). */
   get deviceId(): string {
@@ -154,6 +266,11 @@ export class ServerSession {
   /** The result once the session is over. */
   get result(): ServerSessionResult | null {
     return this.outcome;
+  }
+
+  /** True once the client has authenticated in this session. */
+  get isAuthenticated(): boolean {
+    return this.authenticated;
   }
 
   /** True once the last answer asked nothing more of the client. */
@@ -390,15 +507,8 @@ export class ServerSession {
   private queueOperations(): void {
     this.queued = true;
     for (const op of this.options.operations) {
-      const commands = op.commands.map((c, index) => ({ command: toDmCommand(c, op.id, index), ref: { operationId: op.id, index, verb: c.verb } }));
-      if (op.atomic && commands.length > 0) {
-        this.queue.push({
-          command: { kind: 'Atomic', cmdID: '', commands: commands.map((c) => c.command) },
-          refs: commands.map((c, i) => ({ ref: c.ref, path: String(i) })),
-        });
-      } else {
-        for (const c of commands) this.queue.push({ command: c.command, refs: [{ ref: c.ref, path: '' }] });
-      }
+      if (op.atomic && op.commands.length > 0) this.queue.push(this.entryFor({ operationId: op.id, atomic: true }));
+      else op.commands.forEach((_, index) => this.queue.push(this.entryFor({ operationId: op.id, index })));
     }
   }
 
@@ -410,8 +520,7 @@ export class ServerSession {
     }
     for (const ref of again.reverse()) {
       const op = this.options.operations.find((o) => o.id === ref.operationId);
-      const c = op?.commands[ref.index];
-      if (c) this.queue.unshift({ command: toDmCommand(c, ref.operationId, ref.index), refs: [{ ref, path: '' }] });
+      if (op?.commands[ref.index]) this.queue.unshift(this.entryFor({ operationId: ref.operationId, index: ref.index }));
     }
   }
 
@@ -513,29 +622,37 @@ export class ServerSession {
     return out;
   }
 
-  private startLargeObject(next: { command: Command; refs: { ref: SentCommand; path: string }[] }, assembler: MessageAssembler, nextId: () => string): boolean {
-    const c = next.command;
-    if ((c.kind !== 'Add' && c.kind !== 'Replace') || c.items.length !== 1) return false;
+  /** The item template and the value to chunk of a single-item Add/Replace; undefined for any other command. */
+  private largeObjectParts(c: Command): { template: Item; payload: string | Uint8Array } | undefined {
+    if ((c.kind !== 'Add' && c.kind !== 'Replace') || c.items.length !== 1) return undefined;
     const item = c.items[0];
     const value = item.data;
-    if (typeof value !== 'string' && !(value instanceof Uint8Array)) return false;
+    if (typeof value !== 'string' && !(value instanceof Uint8Array)) return undefined;
     const template: Item = { ...item };
     delete template.data;
     const payload = this.encoding === 'xml' && value instanceof Uint8Array ? encodeBase64(value) : value;
     if (this.encoding === 'xml' && value instanceof Uint8Array) template.meta = { ...template.meta, format: 'b64' };
+    return { template, payload };
+  }
+
+  private startLargeObject(next: QueueEntry, assembler: MessageAssembler, nextId: () => string): boolean {
+    const c = next.command;
+    const parts = this.largeObjectParts(c);
+    if (!parts || 'atomic' in next.source) return false;
+    const { template, payload } = parts;
     const sender = new LargeObjectSender(template, payload, this.encoding);
     if (sender.totalSize > this.clientMaxObjSize) {
       for (const r of next.refs) this.events.push({ type: 'command-result', operationId: r.ref.operationId, index: r.ref.index, status: 413 });
       return true;
     }
     const ref = next.refs[0].ref;
-    const make = (chunk: Item, cmdID: string): Command => ({ ...c, cmdID, items: [chunk] });
+    const make = (chunk: Item, cmdID: string): Command => ({ ...c, cmdID, items: [chunk] }) as Command;
     const id = nextId();
     if (!sender.fill(assembler, (chunk) => make(chunk, id))) return false;
     this.inFlight.set(`${this.msgID}/${id}`, ref);
     this.sent.set(`${this.msgID}/${id}`, ref);
     this.events.push({ type: 'command-sent', operationId: ref.operationId, index: ref.index });
-    this.outgoingObject = sender.done ? null : { sender, make, ref };
+    this.outgoingObject = sender.done ? null : { sender, make, ref, source: next.source };
     return true;
   }
 

@@ -11,9 +11,9 @@
  * another device's operation by guessing a correlator.
  */
 import type { Selectable } from 'kysely';
-import { ms, toDateReq, type StoreContext } from './context.js';
+import { ms, toDateReq, type StoreContext, inTransaction } from './context.js';
 import { StoreInputError } from './errors.js';
-import { findByCorrelator, recordResultIn } from './operations.js';
+import { findByCorrelator, loadOperation, recordResultIn } from './operations.js';
 import type { AlertsTable } from './schema.js';
 import type { AlertInput, AlertOutcome, AlertRecord, Operation, ResultItem } from './types.js';
 
@@ -42,7 +42,7 @@ export class AlertRepository {
   async recordAlert(devId: string, a: AlertInput): Promise<AlertOutcome> {
     if (typeof devId !== 'string' || devId === '') throw new StoreInputError('devId must be a non-empty string');
     const at = ms(this.ctx, a?.at);
-    return this.ctx.db.transaction().execute(async (trx) => {
+    return inTransaction(this.ctx.db, async (trx) => {
       let operation: Operation | undefined;
       if (a.correlator !== undefined && a.correlator !== '') {
         const dpk = await trx.selectFrom('devices').select('pk').where('dev_id', '=', devId).executeTakeFirst();
@@ -55,7 +55,8 @@ export class AlertRepository {
           if (a.type !== undefined) item.type = a.type;
           const status = alertStatus(a.data);
           const reason = `Generic Alert${a.mark ? ` (${a.mark})` : ''}${a.type ? ` ${a.type}` : ''}`;
-          operation = await recordResultIn(this.ctx, trx, hit.id, hit.index, { status, reason, results: [item], at: new Date(at) }, true);
+          await recordResultIn(this.ctx, trx, hit.id, hit.index, { status, reason, results: [item], at: new Date(at) }, true);
+          operation = await loadOperation(trx, hit.id);
         }
       }
       const row = await trx.insertInto('alerts').values({

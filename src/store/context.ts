@@ -137,3 +137,11 @@ export function batches<T>(xs: readonly T[], n = BATCH): T[][] {
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
   return out;
 }
+
+/**
+ * Run `fn` in a transaction — or, when `db` already is one (a caller's unit
+ * of work, {@link Store.transaction}), inside it: Kysely has no nested transactions.
+ */
+export function inTransaction<T>(db: Kysely<StoreDatabase>, fn: (trx: Kysely<StoreDatabase>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}

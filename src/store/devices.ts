@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import {
-  batches, fromBytes, likeEscape, ms, opt, parseStringRecord, toBytes, toDate, toDateReq, type StoreContext,
+  batches, fromBytes, likeEscape, ms, opt, parseStringRecord, toBytes, toDate, toDateReq, type StoreContext, inTransaction,
 } from './context.js';
 import { DeviceExistsError, DeviceNotFoundError, StoreInputError, isUniqueViolation } from './errors.js';
 import type { DevicesTable, StoreDatabase } from './schema.js';
@@ -14,6 +14,7 @@ import type {
   CheckIn, ClientAuth, DevicePage, DeviceRecord, DeviceSummary, DeviceUpdate, ListDevicesQuery, NewDevice, SecretKind,
   ServerAuth, TreeNode, TreeNodeUpdate,
 } from './types.js';
+import { BOOTSTRAP_METHODS } from './types.js';
 
 const CLIENT_AUTH_TYPES = new Set(['basic', 'md5', 'hmac']);
 const SERVER_AUTH_TYPES = new Set(['none', 'basic', 'md5', 'hmac']);
@@ -23,6 +24,11 @@ function checkDevId(devId: unknown): asserts devId is string {
   if (typeof devId !== 'string' || devId.length === 0 || devId.length > MAX_ID_LENGTH) {
     throw new StoreInputError(`DevId must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
   }
+}
+
+function checkBootstrapMethod(m: unknown): string {
+  if (typeof m !== 'string' || !(BOOTSTRAP_METHODS as readonly string[]).includes(m)) throw new StoreInputError(`bootstrapMethod must be one of ${BOOTSTRAP_METHODS.join(', ')}`);
+  return m;
 }
 
 function checkSecret(who: string, type: string, secret: unknown, kind: SecretKind): void {
@@ -85,6 +91,7 @@ function toRecord(r: Selectable<DevicesTable>): DeviceRecord {
   if (r.last_session_id !== null) d.lastSessionId = r.last_session_id;
   const seen = toDate(r.last_seen_at);
   if (seen) d.lastSeenAt = seen;
+  if (r.bootstrap_method) d.bootstrapMethod = r.bootstrap_method as DeviceRecord['bootstrapMethod'] & string;
   return d;
 }
 
@@ -133,10 +140,11 @@ export async function applyTreeUpdates(db: Kysely<StoreDatabase>, pk: number, up
           const n = u as { uri: string; value?: string; format?: string; type?: string };
           return { device_pk: pk, uri: n.uri, value: n.value ?? null, format: n.format ?? null, type: n.type ?? null, updated_at: at };
         }))
+        // What an update does not say is kept: a Get ?list=Struct names nodes without their values.
         .onConflict((oc) => oc.columns(['device_pk', 'uri']).doUpdateSet((eb) => ({
-          value: eb.ref('excluded.value'),
-          format: eb.ref('excluded.format'),
-          type: eb.ref('excluded.type'),
+          value: eb.fn.coalesce(eb.ref('excluded.value'), eb.ref('device_tree.value')),
+          format: eb.fn.coalesce(eb.ref('excluded.format'), eb.ref('device_tree.format')),
+          type: eb.fn.coalesce(eb.ref('excluded.type'), eb.ref('device_tree.type')),
           updated_at: eb.ref('excluded.updated_at'),
         })))
         .execute();
@@ -161,38 +169,63 @@ export async function applyTreeUpdates(db: Kysely<StoreDatabase>, pk: number, up
   await flush();
 }
 
+/** The row of a device being registered (input checked). */
+function newDeviceRow(d: NewDevice, now: number) {
+  checkDevId(d?.devId);
+  if (d.parentDevId !== undefined) checkDevId(d.parentDevId);
+  return {
+    dev_id: d.devId,
+    parent_dev_id: d.parentDevId ?? null,
+    ...clientAuthColumns(d.clientAuth),
+    ...serverAuthColumns(d.serverAuth),
+    client_nonce: null,
+    server_nonce: null,
+    notify_address: d.notifyAddress ?? null,
+    bootstrap_method: d.bootstrapMethod !== undefined ? checkBootstrapMethod(d.bootstrapMethod) : null,
+    dev_info: null,
+    dev_detail: null,
+    last_session_id: null,
+    last_seen_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 /** Device registry calls; see {@link Store}. */
 export class DeviceRepository {
   constructor(private readonly ctx: StoreContext) {}
 
   async registerDevice(d: NewDevice): Promise<DeviceRecord> {
-    checkDevId(d?.devId);
-    if (d.parentDevId !== undefined) checkDevId(d.parentDevId);
-    const now = ms(this.ctx);
+    const values = newDeviceRow(d, ms(this.ctx));
     try {
-      const row = await this.ctx.db.insertInto('devices')
-        .values({
-          dev_id: d.devId,
-          parent_dev_id: d.parentDevId ?? null,
-          ...clientAuthColumns(d.clientAuth),
-          ...serverAuthColumns(d.serverAuth),
-          client_nonce: null,
-          server_nonce: null,
-          notify_address: d.notifyAddress ?? null,
-          dev_info: null,
-          dev_detail: null,
-          last_session_id: null,
-          last_seen_at: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await this.ctx.db.insertInto('devices').values(values).returningAll().executeTakeFirstOrThrow();
       return toRecord(row);
     } catch (e) {
       if (isUniqueViolation(e)) throw new DeviceExistsError(d.devId);
       throw e;
     }
+  }
+
+  /** Register many devices at once, all or none ({@link DeviceExistsError} names one already registered). */
+  async registerDevices(list: readonly NewDevice[]): Promise<number> {
+    if (!Array.isArray(list) || list.length === 0) throw new StoreInputError('devices must be a non-empty array');
+    if (list.length > 100_000) throw new StoreInputError('at most 100000 devices at once');
+    const now = ms(this.ctx);
+    const rows = list.map((d) => newDeviceRow(d, now));
+    const seen = new Set<string>();
+    for (const r of rows) {
+      if (seen.has(r.dev_id)) throw new StoreInputError(`device ${JSON.stringify(r.dev_id)} appears twice`);
+      seen.add(r.dev_id);
+    }
+    return inTransaction(this.ctx.db, async (trx) => {
+      for (const b of batches(rows)) {
+        // Checked first: on PostgreSQL a failed insert would abort the whole transaction.
+        const taken = await trx.selectFrom('devices').select('dev_id').where('dev_id', 'in', b.map((r) => r.dev_id)).limit(1).executeTakeFirst();
+        if (taken) throw new DeviceExistsError(taken.dev_id);
+        await trx.insertInto('devices').values(b).execute();
+      }
+      return rows.length;
+    });
   }
 
   async getDevice(devId: string): Promise<DeviceRecord | undefined> {
@@ -207,6 +240,7 @@ export class DeviceRepository {
     if (u.clientAuth !== undefined) Object.assign(set, clientAuthColumns(u.clientAuth));
     if (u.serverAuth !== undefined) Object.assign(set, serverAuthColumns(u.serverAuth));
     if (u.notifyAddress !== undefined) set.notify_address = u.notifyAddress;
+    if (u.bootstrapMethod !== undefined) set.bootstrap_method = u.bootstrapMethod === null ? null : checkBootstrapMethod(u.bootstrapMethod);
     if (u.parentDevId !== undefined) {
       if (u.parentDevId !== null) checkDevId(u.parentDevId);
       set.parent_dev_id = u.parentDevId;
@@ -219,7 +253,7 @@ export class DeviceRepository {
   /** Remove a device with its tree and operations; its sessions and alerts stay in the audit trail. */
   async deleteDevice(devId: string): Promise<boolean> {
     checkDevId(devId);
-    return this.ctx.db.transaction().execute(async (trx) => {
+    return inTransaction(this.ctx.db, async (trx) => {
       const row = await trx.selectFrom('devices').select('pk').where('dev_id', '=', devId).executeTakeFirst();
       if (!row) return false;
       const pk = Number(row.pk);
@@ -238,6 +272,7 @@ export class DeviceRepository {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new StoreInputError('limit must be an integer from 1 to 1000');
     let query = this.ctx.db.selectFrom('devices').selectAll().orderBy('dev_id').limit(limit + 1);
     if (q.after !== undefined) query = query.where('dev_id', '>', q.after);
+    if (q.parentDevId !== undefined) query = query.where('parent_dev_id', '=', q.parentDevId);
     if (q.search !== undefined && q.search !== '') {
       const pattern = '%' + likeEscape(q.search.toLowerCase()) + '%';
       query = query.where(sql<boolean>`lower(dev_id) like ${pattern} escape '\\'`);
@@ -255,6 +290,10 @@ export class DeviceRepository {
     const set: Partial<Selectable<DevicesTable>> = { last_session_id: c.sessionId, last_seen_at: at, updated_at: at };
     if (c.devInfo !== undefined) set.dev_info = JSON.stringify(c.devInfo);
     if (c.devDetail !== undefined) set.dev_detail = JSON.stringify(c.devDetail);
+    if (c.clientNonce !== undefined) {
+      if (!(c.clientNonce instanceof Uint8Array)) throw new StoreInputError('checkIn.clientNonce must be a Uint8Array');
+      set.client_nonce = fromBytes(c.clientNonce);
+    }
     await this.updateOne(devId, set);
   }
 
@@ -274,7 +313,7 @@ export class DeviceRepository {
 
   async updateTree(devId: string, nodes: readonly TreeNodeUpdate[], at?: Date): Promise<void> {
     const t = ms(this.ctx, at);
-    await this.ctx.db.transaction().execute(async (trx) => {
+    await inTransaction(this.ctx.db, async (trx) => {
       const pk = await devicePk(trx, devId);
       await applyTreeUpdates(trx, pk, nodes, t);
     });

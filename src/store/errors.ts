@@ -43,6 +43,15 @@ export class OperationNotFoundError extends StoreError {
   }
 }
 
+/** A campaign id that does not exist. */
+export class CampaignNotFoundError extends StoreError {
+  readonly campaignId: string;
+  constructor(campaignId: string) {
+    super(`campaign ${JSON.stringify(campaignId)} does not exist`, 'DMV_ERR_STORE_CAMPAIGN_NOT_FOUND');
+    this.campaignId = campaignId;
+  }
+}
+
 /** A session id that does not exist (or, for `startSession`, already does). */
 export class SessionNotFoundError extends StoreError {
   readonly sessionId: string;

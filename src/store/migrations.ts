@@ -195,10 +195,69 @@ const v1: Migration = {
       .execute();
   },
 };
+
+/** v2: how a device was bootstrapped (issue #5). Nullable: devices registered by an operator have none. */
+const v2: Migration = {
+  version: 2,
+  name: 'devices.bootstrap_method',
+  async up(kdb) {
+    await (kdb as AnyDb).schema.alterTable('devices').addColumn('bootstrap_method', 'text').execute();
+  },
+};
+
+/** Cluster mode: an open session's state and RespURI token, so any node can take its next message. */
+const v3: Migration = {
+  version: 3,
+  name: 'sessions.resp_token, sessions.state_json',
+  async up(kdb) {
+    const db = kdb as AnyDb;
+    await db.schema.alterTable('sessions').addColumn('resp_token', 'text').execute();
+    await db.schema.alterTable('sessions').addColumn('state_json', 'text').execute();
+    await db.schema.createIndex('sessions_resp_token').unique().on('sessions').column('resp_token').execute();
+  },
+};
+/** Campaigns: one operation for a group of devices, stored once, delivered in stages. */
+const v4: Migration = {
+  version: 4,
+  name: 'campaigns, campaign_targets, operations.campaign_pk',
+  async up(kdb, d) {
+    const db = kdb as AnyDb;
+    const t = types(d);
+    await withPk(db.schema.createTable('campaigns'), d)
+      .addColumn('id', t.key, (c: any) => c.notNull())
+      .addColumn('name', 'text', (c: any) => c.notNull())
+      .addColumn('filter', 'text', (c: any) => c.notNull())
+      .addColumn('commands', 'text', (c: any) => c.notNull())
+      .addColumn('atomic', 'integer', (c: any) => c.notNull())
+      .addColumn('notify', 'integer', (c: any) => c.notNull())
+      .addColumn('state', 'text', (c: any) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('batch_size', 'integer', (c: any) => c.notNull())
+      .addColumn('max_failure_rate', 'real', (c: any) => c.notNull())
+      .addColumn('targets', 'integer', (c: any) => c.notNull())
+      .addColumn('created_at', 'bigint', (c: any) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c: any) => c.notNull())
+      .addColumn('completed_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('campaigns_id').unique().on('campaigns').column('id').execute();
+    await db.schema.createIndex('campaigns_state').on('campaigns').columns(['state', 'pk']).execute();
+    await db.schema.createTable('campaign_targets')
+      .addColumn('campaign_pk', 'bigint', (c: any) => c.notNull().references('campaigns.pk').onDelete('cascade'))
+      .addColumn('device_pk', 'bigint', (c: any) => c.notNull().references('devices.pk').onDelete('cascade'))
+      .addColumn('op_pk', 'bigint')
+      .addPrimaryKeyConstraint('campaign_targets_pk', ['campaign_pk', 'device_pk'])
+      .execute();
+    // The next batch: targets not yet queued, in device order.
+    await db.schema.createIndex('campaign_targets_waiting').on('campaign_targets').columns(['campaign_pk', 'op_pk', 'device_pk']).execute();
+    await db.schema.alterTable('operations').addColumn('campaign_pk', 'bigint').execute();
+    // Campaign progress: its operations by state.
+    await db.schema.createIndex('operations_campaign_state').on('operations').columns(['campaign_pk', 'state']).execute();
+  },
+};
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [v1];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

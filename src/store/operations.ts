@@ -28,9 +28,10 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import {
-  batches, decodeResults, encodeResults, fromBytes, ms, opt, toBytes, toDate, toDateReq, type StoreContext,
+  batches, decodeResults, encodeResults, fromBytes, ms, opt, toBytes, toDate, toDateReq, type StoreContext, inTransaction,
 } from './context.js';
 import { applyTreeUpdates, devicePk, normalizeUri } from './devices.js';
+import { campaignCommandData } from './campaign-data.js';
 import { InvalidTransitionError, OperationNotFoundError, StoreInputError } from './errors.js';
 import type { OperationCommandsTable, OperationsTable, StoreDatabase } from './schema.js';
 import type {
@@ -130,6 +131,19 @@ async function withCommands(db: Kysely<StoreDatabase>, rows: OpRow[]): Promise<O
     const cmds = await db.selectFrom('operation_commands').selectAll().where('op_pk', 'in', b).orderBy('op_pk').orderBy('idx').execute();
     for (const c of cmds) byOp.get(Number(c.op_pk))?.push(toCommand(c));
   }
+  // A campaign's commands carry their data once, in the campaign.
+  const campaignPks = [...new Set(rows.map((r) => r.campaign_pk).filter((p): p is number => p !== null).map(Number))];
+  if (campaignPks.length) {
+    const data = await campaignCommandData(db, campaignPks);
+    for (const r of rows) {
+      if (r.campaign_pk === null) continue;
+      const shared = data.get(Number(r.campaign_pk));
+      for (const c of byOp.get(Number(r.pk)) ?? []) {
+        const d = shared?.[c.index];
+        if (d !== undefined && c.data === undefined) c.data = d;
+      }
+    }
+  }
   return rows.map((r) => toOperation(r, byOp.get(Number(r.pk)) ?? []));
 }
 
@@ -151,7 +165,7 @@ async function lockOperation(ctx: StoreContext, trx: Kysely<StoreDatabase>, id: 
   await trx.selectFrom('operations').select('pk').where('id', '=', id).forUpdate().execute();
 }
 
-async function loadOperation(db: Kysely<StoreDatabase>, id: string): Promise<Operation> {
+export async function loadOperation(db: Kysely<StoreDatabase>, id: string): Promise<Operation> {
   const [op] = await withCommands(db, [await loadRow(db, id)]);
   return op!;
 }
@@ -211,28 +225,44 @@ function treeUpdatesFor(c: CmdRow, r: CommandResult): TreeNodeUpdate[] {
 /**
  * Record one command's answer inside a transaction; with `finalizeAccepted`,
  * an `accepted` operation whose last 202 has now been answered becomes final.
- * Returns the operation after the change.
+ * Callers that need the operation afterwards load it themselves.
  */
 export async function recordResultIn(
   ctx: StoreContext, trx: Kysely<StoreDatabase>, opId: string, index: number, r: CommandResult, finalizeAccepted: boolean,
-): Promise<Operation> {
+): Promise<void> {
   if (!Number.isInteger(r?.status) || r.status < 100 || r.status > 999) throw new StoreInputError('status must be a 3-digit integer');
   const at = ms(ctx, r.at);
   await lockOperation(ctx, trx, opId);
-  const op = await loadRow(trx, opId);
+  if (typeof opId !== 'string') throw new StoreInputError('operation id must be a string');
+  // The command and what is needed of its operation, in one read.
+  const cmd = await trx.selectFrom('operation_commands')
+    .innerJoin('operations', 'operations.pk', 'operation_commands.op_pk')
+    .selectAll('operation_commands')
+    .select(['operations.state as op_state', 'operations.device_pk as op_device_pk', 'operations.campaign_pk as op_campaign_pk'])
+    .where('operations.id', '=', opId).where('operation_commands.idx', '=', index)
+    .executeTakeFirst();
+  if (!cmd) {
+    await loadRow(trx, opId); // throws OperationNotFoundError when that is why
+    throw new StoreInputError(`operation ${opId} has no command #${index}`);
+  }
+  const op = { pk: cmd.op_pk, state: cmd.op_state, device_pk: cmd.op_device_pk };
   if (op.state === 'pending') throw new InvalidTransitionError(opId, op.state, 'a command result');
-  const cmd = await trx.selectFrom('operation_commands').selectAll().where('op_pk', '=', Number(op.pk)).where('idx', '=', index).executeTakeFirst();
-  if (!cmd) throw new StoreInputError(`operation ${opId} has no command #${index}`);
   await trx.updateTable('operation_commands')
     .set({ status: r.status, reason: r.reason ?? null, results: encodeResults(r.results), answered_at: at })
     .where('op_pk', '=', Number(op.pk)).where('idx', '=', index)
     .execute();
   if (ctx.options.trackTree) {
+    if (cmd.op_campaign_pk !== null && cmd.data_text === null && cmd.data_bytes === null) {
+      // A campaign's command: its data lives with the campaign.
+      const d = (await campaignCommandData(trx, [Number(cmd.op_campaign_pk)])).get(Number(cmd.op_campaign_pk))?.[index];
+      if (typeof d === 'string') cmd.data_text = d;
+      else if (d !== undefined) cmd.data_bytes = fromBytes(d);
+    }
     const updates = treeUpdatesFor(cmd, r);
     if (updates.length) await applyTreeUpdates(trx, Number(op.device_pk), updates, at);
   }
   if (finalizeAccepted && op.state === 'accepted') {
-    const [full] = await withCommands(trx, [op]);
+    const [full] = await withCommands(trx, [await loadRow(trx, opId)]);
     const o = outcome(full!.commands);
     if (o.state !== 'accepted') {
       await trx.updateTable('operations')
@@ -241,7 +271,54 @@ export async function recordResultIn(
         .execute();
     }
   }
-  return loadOperation(trx, opId);
+}
+
+/** Refuse a command list the queue cannot carry. */
+export function validateCommands(cmds: NewOperation['commands'] | undefined): void {
+  if (!Array.isArray(cmds) || cmds.length === 0) throw new StoreInputError('an operation needs at least one command');
+  if (cmds.length > MAX_COMMANDS_PER_OPERATION) throw new StoreInputError(`an operation carries at most ${MAX_COMMANDS_PER_OPERATION} commands`);
+  cmds.forEach((c, i) => {
+    if (!VERBS.has(c?.verb)) throw new StoreInputError(`command #${i}: verb must be one of ${[...VERBS].join(', ')}`);
+    if (typeof c.target !== 'string' || c.target === '') throw new StoreInputError(`command #${i}: target must be a non-empty string`);
+    if (c.verb === 'Copy' && (typeof c.source !== 'string' || c.source === '')) throw new StoreInputError(`command #${i}: Copy needs a source`);
+    if (c.data !== undefined && typeof c.data !== 'string' && !(c.data instanceof Uint8Array)) {
+      throw new StoreInputError(`command #${i}: data must be a string or a Uint8Array`);
+    }
+  });
+}
+
+/**
+ * Insert a pending operation for a device inside the caller's transaction.
+ * A campaign's operation names its campaign and keeps no copy of the
+ * commands' data: that is stored once, with the campaign.
+ */
+export async function insertOperation(
+  ctx: StoreContext, trx: Kysely<StoreDatabase>, dpk: number, op: NewOperation, campaign?: { pk: number },
+): Promise<{ id: string; pk: number }> {
+  const now = ms(ctx);
+  const expires = op.expiresAt === undefined ? null : ms(ctx, op.expiresAt);
+  const id = newOperationId(ctx.options.random);
+  const row = await trx.insertInto('operations')
+    .values({
+      id, device_pk: dpk, state: 'pending', atomic: op.atomic ? 1 : 0, notify: op.notify ? 1 : 0, reason: null, attempts: 0,
+      session_id: null, previous_session_id: null, created_at: now, updated_at: now, expires_at: expires,
+      sent_at: null, completed_at: null, notified_at: null, campaign_pk: campaign?.pk ?? null,
+    })
+    .returning('pk')
+    .executeTakeFirstOrThrow();
+  const pk = Number(row.pk);
+  for (const b of batches(op.commands.map((c, idx) => ({ c, idx })))) {
+    await trx.insertInto('operation_commands').values(b.map(({ c, idx }) => ({
+      op_pk: pk, idx, verb: c.verb, target: c.target, source: c.source ?? null,
+      data_text: !campaign && typeof c.data === 'string' ? c.data : null,
+      data_bytes: !campaign && c.data instanceof Uint8Array ? fromBytes(c.data) : null,
+      format: c.format ?? null, type: c.type ?? null, status: null, reason: null, results: null,
+      // ServerSession's convention: an Exec carries Correlator `<operation id>.<index>`.
+      correlator: c.verb === 'Exec' ? `${id}.${idx}` : null,
+      sent_at: null, answered_at: null,
+    }))).execute();
+  }
+  return { id, pk };
 }
 
 /** Operation queue calls; see {@link Store}. */
@@ -249,42 +326,10 @@ export class OperationRepository {
   constructor(private readonly ctx: StoreContext) {}
 
   async createOperation(devId: string, op: NewOperation): Promise<Operation> {
-    const cmds = op?.commands;
-    if (!Array.isArray(cmds) || cmds.length === 0) throw new StoreInputError('an operation needs at least one command');
-    if (cmds.length > MAX_COMMANDS_PER_OPERATION) throw new StoreInputError(`an operation carries at most ${MAX_COMMANDS_PER_OPERATION} commands`);
-    cmds.forEach((c, i) => {
-      if (!VERBS.has(c?.verb)) throw new StoreInputError(`command #${i}: verb must be one of ${[...VERBS].join(', ')}`);
-      if (typeof c.target !== 'string' || c.target === '') throw new StoreInputError(`command #${i}: target must be a non-empty string`);
-      if (c.verb === 'Copy' && (typeof c.source !== 'string' || c.source === '')) throw new StoreInputError(`command #${i}: Copy needs a source`);
-      if (c.data !== undefined && typeof c.data !== 'string' && !(c.data instanceof Uint8Array)) {
-        throw new StoreInputError(`command #${i}: data must be a string or a Uint8Array`);
-      }
-    });
-    const now = ms(this.ctx);
-    const expires = op.expiresAt === undefined ? null : ms(this.ctx, op.expiresAt);
-    const id = newOperationId(this.ctx.options.random);
-    return this.ctx.db.transaction().execute(async (trx) => {
+    validateCommands(op?.commands);
+    return inTransaction(this.ctx.db, async (trx) => {
       const dpk = await devicePk(trx, devId);
-      const row = await trx.insertInto('operations')
-        .values({
-          id, device_pk: dpk, state: 'pending', atomic: op.atomic ? 1 : 0, notify: op.notify ? 1 : 0, reason: null, attempts: 0,
-          session_id: null, previous_session_id: null, created_at: now, updated_at: now, expires_at: expires,
-          sent_at: null, completed_at: null, notified_at: null,
-        })
-        .returning('pk')
-        .executeTakeFirstOrThrow();
-      const pk = Number(row.pk);
-      for (const b of batches(cmds.map((c, idx) => ({ c, idx })))) {
-        await trx.insertInto('operation_commands').values(b.map(({ c, idx }) => ({
-          op_pk: pk, idx, verb: c.verb, target: c.target, source: c.source ?? null,
-          data_text: typeof c.data === 'string' ? c.data : null,
-          data_bytes: c.data instanceof Uint8Array ? fromBytes(c.data) : null,
-          format: c.format ?? null, type: c.type ?? null, status: null, reason: null, results: null,
-          // ServerSession's convention: an Exec carries Correlator `<operation id>.<index>`.
-          correlator: c.verb === 'Exec' ? `${id}.${idx}` : null,
-          sent_at: null, answered_at: null,
-        }))).execute();
-      }
+      const { id } = await insertOperation(this.ctx, trx, dpk, op);
       return loadOperation(trx, id);
     });
   }
@@ -346,12 +391,17 @@ export class OperationRepository {
   /** The session put the command on the wire (with this Correlator, when it differs from the default). */
   async recordCommandSent(opId: string, index: number, s: { correlator?: string; at?: Date } = {}): Promise<void> {
     const at = ms(this.ctx, s.at);
-    const op = await loadRow(this.ctx.db, opId);
+    if (typeof opId !== 'string') throw new StoreInputError('operation id must be a string');
     const set: { sent_at: number; correlator?: string } = { sent_at: at };
     if (s.correlator !== undefined) set.correlator = s.correlator;
-    const r = await this.ctx.db.updateTable('operation_commands').set(set)
-      .where('op_pk', '=', Number(op.pk)).where('idx', '=', index).executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) throw new StoreInputError(`operation ${opId} has no command #${index}`);
+    const db = this.ctx.db;
+    const r = await db.updateTable('operation_commands').set(set)
+      .where('op_pk', '=', (eb) => eb.selectFrom('operations').select('pk').where('id', '=', opId))
+      .where('idx', '=', index).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) {
+      await loadRow(db, opId); // throws OperationNotFoundError when that is why
+      throw new StoreInputError(`operation ${opId} has no command #${index}`);
+    }
   }
 
   /**
@@ -360,7 +410,19 @@ export class OperationRepository {
    * whose last 202 is answered here becomes final.
    */
   async recordCommandResult(opId: string, index: number, r: CommandResult): Promise<Operation> {
-    return this.ctx.db.transaction().execute((trx) => recordResultIn(this.ctx, trx, opId, index, r, true));
+    return inTransaction(this.ctx.db, async (trx) => {
+      await recordResultIn(this.ctx, trx, opId, index, r, true);
+      return loadOperation(trx, opId);
+    });
+  }
+
+  /** Several answers in one transaction, without reading the operations back (a DM message's worth). */
+  async recordCommandResults(answers: readonly { opId: string; index: number; result: CommandResult }[]): Promise<void> {
+    if (!Array.isArray(answers)) throw new StoreInputError('answers must be an array');
+    if (answers.length === 0) return;
+    await inTransaction(this.ctx.db, async (trx) => {
+      for (const a of answers) await recordResultIn(this.ctx, trx, a?.opId, a?.index, a?.result, true);
+    });
   }
 
   /**
@@ -371,25 +433,29 @@ export class OperationRepository {
    */
   async completeOperation(opId: string, at?: Date): Promise<Operation> {
     const t = ms(this.ctx, at);
-    return this.ctx.db.transaction().execute(async (trx) => {
+    return inTransaction(this.ctx.db, async (trx) => {
       await lockOperation(this.ctx, trx, opId);
       const op = await loadOperation(trx, opId);
       if (FINAL.has(op.state)) return op;
       if (op.state === 'pending') throw new InvalidTransitionError(opId, op.state, 'completed');
       const o = outcome(op.commands);
       if (o.state === op.state) return op;
-      await trx.updateTable('operations')
+      const r = await trx.updateTable('operations')
         .set({ state: o.state, reason: o.reason ?? null, completed_at: o.state === 'accepted' ? null : t, updated_at: t })
         .where('id', '=', opId).where('state', 'in', ['sent', 'accepted'])
-        .execute();
-      return loadOperation(trx, opId);
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return loadOperation(trx, opId); // changed under us (another node)
+      const done: Operation = { ...op, state: o.state, updatedAt: new Date(t) };
+      if (o.reason !== undefined) done.reason = o.reason; else delete done.reason;
+      if (o.state === 'accepted') delete done.completedAt; else done.completedAt = new Date(t);
+      return done;
     });
   }
 
   /** `pending` or `sent` → `cancelled`; a cancelled operation is never sent again. Idempotent on a cancelled one. */
   async cancelOperation(opId: string, reason?: string, at?: Date): Promise<Operation> {
     const t = ms(this.ctx, at);
-    return this.ctx.db.transaction().execute(async (trx) => {
+    return inTransaction(this.ctx.db, async (trx) => {
       const r = await trx.updateTable('operations')
         .set({ state: 'cancelled', reason: reason ?? 'cancelled by operator', completed_at: t, updated_at: t })
         .where('id', '=', opId).where('state', 'in', ['pending', 'sent'])
@@ -407,7 +473,7 @@ export class OperationRepository {
    */
   async releaseSession(sessionId: string, at?: Date): Promise<string[]> {
     const t = ms(this.ctx, at);
-    return this.ctx.db.transaction().execute(async (trx) => {
+    return inTransaction(this.ctx.db, async (trx) => {
       const released = await trx.updateTable('operations')
         .set((eb) => ({
           state: 'pending',

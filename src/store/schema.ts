@@ -31,6 +31,8 @@ export interface DevicesTable {
   dev_detail: string | null;
   last_session_id: string | null;
   last_seen_at: number | null;
+  /** How the device got its DM account (migration v2): customized, server-initiated, smartcard, client-initiated. */
+  bootstrap_method?: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -61,6 +63,35 @@ export interface OperationsTable {
   sent_at: number | null;
   completed_at: number | null;
   notified_at: number | null;
+  /** The campaign this operation delivers to one device (its commands' data is the campaign's). */
+  campaign_pk: number | null;
+}
+
+export interface CampaignsTable {
+  pk: Generated<number>;
+  id: string;
+  name: string;
+  /** The device filter, JSON ({@link CampaignFilter}). */
+  filter: string;
+  /** The commands, JSON, data included: stored once for every device. */
+  commands: string;
+  atomic: number;
+  notify: number;
+  state: string;
+  reason: string | null;
+  batch_size: number;
+  max_failure_rate: number;
+  targets: number;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+export interface CampaignTargetsTable {
+  campaign_pk: number;
+  device_pk: number;
+  /** The device's operation once its batch was queued. */
+  op_pk: number | null;
 }
 
 export interface OperationCommandsTable {
@@ -96,6 +127,10 @@ export interface SessionsTable {
   message_count: number;
   has_error: number;
   traced: number;
+  /** Cluster mode: the RespURI token of an open session (NULL once it ends). */
+  resp_token: string | null;
+  /** Cluster mode: the open session's state (src/server/session-state.ts), NULL once it ends. */
+  state_json: string | null;
 }
 
 export interface MessagesTable {
@@ -143,6 +178,8 @@ export interface StoreDatabase {
   operations: OperationsTable;
   operation_commands: OperationCommandsTable;
   sessions: SessionsTable;
+  campaigns: CampaignsTable;
+  campaign_targets: CampaignTargetsTable;
   messages: MessagesTable;
   alerts: AlertsTable;
   settings: SettingsTable;

@@ -14,7 +14,7 @@
  *   cost does not grow with the number of devices or sessions.
  */
 import type { Kysely, Selectable } from 'kysely';
-import { batches, fromBytes, ms, toBytes, toDate, toDateReq, type StoreContext } from './context.js';
+import { batches, fromBytes, ms, toBytes, toDate, toDateReq, type StoreContext, inTransaction } from './context.js';
 import { SessionExistsError, SessionNotFoundError, StoreInputError, isUniqueViolation } from './errors.js';
 import type { MessagesTable, SessionsTable, StoreDatabase } from './schema.js';
 import type {
@@ -83,52 +83,87 @@ export class SessionRepository {
 
   /** Add a message to the trace; returns its sequence number in the session (from 1). */
   async appendMessage(sessionId: string, m: TraceMessageInput): Promise<number> {
-    if (m?.direction !== 'in' && m?.direction !== 'out') throw new StoreInputError('direction must be in or out');
-    if (typeof m.encoding !== 'string') throw new StoreInputError('encoding must be a string');
-    const at = ms(this.ctx, m.at);
+    return (await this.appendMessages(sessionId, [m]))[0]!;
+  }
+
+  /** Add messages to the trace in one statement pair; returns their sequence numbers. */
+  async appendMessages(sessionId: string, input: readonly TraceMessageInput[]): Promise<number[]> {
+    if (!Array.isArray(input) || input.length === 0) throw new StoreInputError('messages must be a non-empty array');
     const { traceBodies, maxTraceBodyBytes: max } = this.ctx.options;
-    const size = m.bytes?.byteLength ?? (m.decoded === undefined ? 0 : Buffer.byteLength(m.decoded));
-    let bytes: Uint8Array | null = null;
-    let decoded: string | null = null;
-    let truncated = false;
-    if (traceBodies !== 'none') {
-      if (m.bytes !== undefined) {
-        truncated ||= m.bytes.byteLength > max;
-        bytes = m.bytes.byteLength > max ? m.bytes.subarray(0, max) : m.bytes;
+    const rows = input.map((m) => {
+      if (m?.direction !== 'in' && m?.direction !== 'out') throw new StoreInputError('direction must be in or out');
+      if (typeof m.encoding !== 'string') throw new StoreInputError('encoding must be a string');
+      const at = ms(this.ctx, m.at);
+      const size = m.bytes?.byteLength ?? (m.decoded === undefined ? 0 : Buffer.byteLength(m.decoded));
+      let bytes: Uint8Array | null = null;
+      let decoded: string | null = null;
+      let truncated = false;
+      if (traceBodies !== 'none') {
+        if (m.bytes !== undefined) {
+          truncated ||= m.bytes.byteLength > max;
+          bytes = m.bytes.byteLength > max ? m.bytes.subarray(0, max) : m.bytes;
+        }
+        if (m.decoded !== undefined) {
+          truncated ||= m.decoded.length > max;
+          decoded = m.decoded.length > max ? m.decoded.slice(0, max) : m.decoded;
+        }
       }
-      if (m.decoded !== undefined) {
-        truncated ||= m.decoded.length > max;
-        decoded = m.decoded.length > max ? m.decoded.slice(0, max) : m.decoded;
-      }
-    }
-    const isError = m.error !== undefined && m.error !== '';
-    return this.ctx.db.transaction().execute(async (trx) => {
+      const isError = m.error !== undefined && m.error !== '';
+      return { m, at, size, bytes, decoded, truncated, isError };
+    });
+    const last = Math.max(...rows.map((r) => r.at));
+    const anyError = rows.some((r) => r.isError);
+    return inTransaction(this.ctx.db, async (trx) => {
       const s = await trx.updateTable('sessions')
         .set((eb) => ({
-          message_count: eb('message_count', '+', 1),
-          last_activity_at: at,
-          ...(isError ? { has_error: 1 } : {}),
+          message_count: eb('message_count', '+', rows.length),
+          last_activity_at: last,
+          ...(anyError ? { has_error: 1 } : {}),
         }))
         .where('id', '=', sessionId)
         .returning(['pk', 'message_count'])
         .executeTakeFirst();
       if (!s) throw new SessionNotFoundError(sessionId);
-      const seq = Number(s.message_count);
-      await trx.insertInto('messages').values({
-        session_pk: Number(s.pk), seq, direction: m.direction, encoding: m.encoding, size,
-        bytes: bytes === null ? null : fromBytes(bytes), decoded, truncated: truncated ? 1 : 0, error: isError ? m.error! : null, at,
-      }).execute();
-      return seq;
+      const first = Number(s.message_count) - rows.length + 1;
+      await trx.insertInto('messages').values(rows.map((r, i) => ({
+        session_pk: Number(s.pk), seq: first + i, direction: r.m.direction, encoding: r.m.encoding, size: r.size,
+        bytes: r.bytes === null ? null : fromBytes(r.bytes), decoded: r.decoded, truncated: r.truncated ? 1 : 0,
+        error: r.isError ? r.m.error! : null, at: r.at,
+      }))).execute();
+      return rows.map((_, i) => first + i);
     });
+  }
+
+  /** Cluster mode: keep an open session's state and RespURI token for whichever node gets its next message. */
+  async saveSessionState(sessionId: string, s: { token: string; state: string }): Promise<void> {
+    if (typeof s?.token !== 'string' || s.token === '' || typeof s.state !== 'string') throw new StoreInputError('session state needs a token and a state text');
+    const r = await this.ctx.db.updateTable('sessions').set({ resp_token: s.token, state_json: s.state })
+      .where('id', '=', sessionId).where('state', '=', 'open').executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw new SessionNotFoundError(sessionId);
+  }
+
+  /**
+   * Cluster mode: the open session with this RespURI token and its state;
+   * on PostgreSQL the row stays locked until the caller's transaction ends,
+   * so two nodes never run the same session's messages at once.
+   */
+  async loadSessionState(token: string): Promise<{ sessionId: string; devId: string; state: string } | undefined> {
+    if (typeof token !== 'string' || token === '') return undefined;
+    let q = this.ctx.db.selectFrom('sessions').select(['id', 'dev_id', 'state_json'])
+      .where('resp_token', '=', token).where('state', '=', 'open');
+    if (this.ctx.dialect === 'postgres') q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    if (!row || row.state_json === null) return undefined;
+    return { sessionId: row.id, devId: row.dev_id, state: row.state_json };
   }
 
   /** Close a session (idempotent once ended) and apply retention to its device's trail. */
   async endSession(sessionId: string, end: SessionEnd): Promise<SessionRecord> {
     if (!['completed', 'aborted', 'failed'].includes(end?.state)) throw new StoreInputError('end state must be completed, aborted or failed');
     const at = ms(this.ctx, end.at);
-    return this.ctx.db.transaction().execute(async (trx) => {
+    return inTransaction(this.ctx.db, async (trx) => {
       const row = await trx.updateTable('sessions')
-        .set({ state: end.state, reason: end.reason ?? null, ended_at: at, last_activity_at: at })
+        .set({ state: end.state, reason: end.reason ?? null, ended_at: at, last_activity_at: at, resp_token: null, state_json: null })
         .where('id', '=', sessionId).where('state', '=', 'open')
         .returningAll()
         .executeTakeFirst();
@@ -140,7 +175,8 @@ export class SessionRepository {
       if (this.ctx.options.traceBodies === 'errors' && end.state === 'completed' && Number(row.has_error) === 0) {
         await trx.updateTable('messages').set({ bytes: null, decoded: null }).where('session_pk', '=', Number(row.pk)).execute();
       }
-      await this.prune(trx, row.dev_id);
+      const pruned = await this.prune(trx, row.dev_id);
+      if (!pruned.has(Number(row.pk))) return toSession(row);
       const after = await trx.selectFrom('sessions').selectAll().where('pk', '=', Number(row.pk)).executeTakeFirst();
       return toSession(after ?? row);
     });
@@ -170,7 +206,7 @@ export class SessionRepository {
   }
 
   /** Retention for one device: drop messages past the traced limit, sessions past the trail limit. */
-  private async prune(trx: Kysely<StoreDatabase>, devId: string): Promise<void> {
+  private async prune(trx: Kysely<StoreDatabase>, devId: string): Promise<Set<number>> {
     const { maxTracedSessionsPerDevice: keepTraced, maxSessionsPerDevice: keepAll } = this.ctx.options;
     const untrace = await trx.selectFrom('sessions').select('pk')
       .where('dev_id', '=', devId).where('traced', '=', 1)
@@ -190,5 +226,6 @@ export class SessionRepository {
       await trx.deleteFrom('messages').where('session_pk', 'in', b).execute();
       await trx.deleteFrom('sessions').where('pk', 'in', b).execute();
     }
+    return new Set([...untracePks, ...dropPks]);
   }
 }

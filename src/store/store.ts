@@ -14,16 +14,17 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { AlertRepository } from './alerts.js';
+import { CampaignRepository } from './campaigns.js';
 import { resolveOptions, type StoreContext } from './context.js';
 import { DeviceRepository } from './devices.js';
-import { StoreClosedError, StoreConfigError, StoreError, StoreUnavailableError, toStoreError } from './errors.js';
+import { StoreClosedError, StoreConfigError, StoreInputError, StoreError, StoreUnavailableError, toStoreError } from './errors.js';
 import { migrate, type Dialect } from './migrations.js';
 import { OperationRepository } from './operations.js';
 import type { StoreDatabase } from './schema.js';
 import { SessionRepository } from './sessions.js';
 import { SettingsRepository } from './settings.js';
 import type {
-  AlertInput, AlertOutcome, AlertRecord, CheckIn, CommandResult, DevicePage, DeviceRecord, DeviceUpdate, ListDevicesQuery,
+  AlertInput, AlertOutcome, AlertRecord, Campaign, CampaignState, CampaignTarget, NewCampaign, CheckIn, CommandResult, DevicePage, DeviceRecord, DeviceUpdate, ListDevicesQuery,
   NewDevice, NewOperation, NewSession, Operation, OperationState, SessionEnd, SessionRecord, SessionWithMessages, StoreOptions,
   TraceMessageInput, TreeNode, TreeNodeUpdate,
 } from './types.js';
@@ -36,6 +37,8 @@ export interface Store {
   // ── devices ────────────────────────────────────────────────────────────
   /** Register a device; {@link DeviceExistsError} if its DevId is taken. */
   registerDevice(d: NewDevice): Promise<DeviceRecord>;
+  /** Register many devices in one transaction, all or none; returns how many. */
+  registerDevices(list: readonly NewDevice[]): Promise<number>;
   /** The device with its credentials and nonces, or undefined. */
   getDevice(devId: string): Promise<DeviceRecord | undefined>;
   /** Change credentials, notification address or parent. */
@@ -72,6 +75,8 @@ export interface Store {
   recordCommandSent(opId: string, index: number, s?: { correlator?: string; at?: Date }): Promise<void>;
   /** The device's answer to one command: status, human reason, Results (kept in the last-known tree too). */
   recordCommandResult(opId: string, index: number, r: CommandResult): Promise<Operation>;
+  /** Several answers (as {@link recordCommandResult}) in one transaction, without reading the operations back. */
+  recordCommandResults(answers: readonly { opId: string; index: number; result: CommandResult }[]): Promise<void>;
   /** Finish an operation: succeeded (all 2xx), failed (any other or none), accepted (a 202 awaits its Generic Alert). */
   completeOperation(opId: string, at?: Date): Promise<Operation>;
   /** Cancel a pending or sent operation: it is never sent again. {@link InvalidTransitionError} otherwise. */
@@ -89,11 +94,17 @@ export interface Store {
   startSession(s: NewSession): Promise<SessionRecord>;
   /** Add a message to the session's trace; returns its sequence number (from 1). */
   appendMessage(sessionId: string, m: TraceMessageInput): Promise<number>;
+  /** Add several messages (in order) to the session's trace; returns their sequence numbers. */
+  appendMessages(sessionId: string, m: readonly TraceMessageInput[]): Promise<number[]>;
   /**
    * End the session (idempotent), release the operations it still holds as
    * `sent` (see {@link releaseSession}) and apply trace retention to its device.
    */
   endSession(sessionId: string, end: SessionEnd): Promise<SessionRecord & { releasedOperations: string[] }>;
+  /** Cluster mode: keep an open session's state and RespURI token (cleared when it ends). */
+  saveSessionState(sessionId: string, s: { token: string; state: string }): Promise<void>;
+  /** Cluster mode: the open session with this RespURI token (row-locked for the transaction on PostgreSQL). */
+  loadSessionState(token: string): Promise<{ sessionId: string; devId: string; state: string } | undefined>;
   /** The session with its messages, or undefined. */
   getSession(id: string): Promise<SessionWithMessages | undefined>;
   /** A device's sessions, newest first. */
@@ -110,10 +121,30 @@ export interface Store {
   recordAlert(devId: string, a: AlertInput): Promise<AlertOutcome>;
   listAlerts(devId: string, q?: { limit?: number }): Promise<AlertRecord[]>;
 
+  // ── campaigns ──────────────────────────────────────────────────────────
+  /** One operation for the devices matching a filter: commands stored once, delivered in batches (see campaigns.ts). */
+  createCampaign(c: NewCampaign): Promise<Campaign>;
+  getCampaign(id: string): Promise<Campaign | undefined>;
+  listCampaigns(q?: { state?: CampaignState; limit?: number }): Promise<Campaign[]>;
+  /** One step of a running campaign; returns the devices queued now. */
+  advanceCampaign(id: string): Promise<{ devId: string; operationId: string; notifyAddress?: string }[]>;
+  setCampaignState(id: string, action: 'pause' | 'resume' | 'cancel', reason?: string): Promise<Campaign>;
+  listCampaignTargets(id: string, q?: { limit?: number; after?: string }): Promise<{ targets: CampaignTarget[]; next?: string }>;
+
   // ── settings ───────────────────────────────────────────────────────────
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
   deleteSetting(key: string): Promise<boolean>;
+
+  /**
+   * Run `fn` as one unit of work: every call it makes on the store it is
+   * given commits together or not at all. A DM message's bookkeeping (trace,
+   * nonces, results, completions) is one transaction instead of a dozen.
+   * `fn` must only do store calls and computation (no network waits): on
+   * SQLite the connection is held until it returns. Nested calls join the
+   * outer transaction.
+   */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
 
   /** Close the database (pool or file). Further calls fail with {@link StoreClosedError}. */
   close(): Promise<void>;
@@ -125,6 +156,7 @@ class SqlStore implements Store {
   private readonly sessions: SessionRepository;
   private readonly alerts: AlertRepository;
   private readonly settings: SettingsRepository;
+  private readonly campaigns: CampaignRepository;
   private closed = false;
 
   constructor(private readonly ctx: StoreContext) {
@@ -133,6 +165,7 @@ class SqlStore implements Store {
     this.sessions = new SessionRepository(ctx);
     this.alerts = new AlertRepository(ctx);
     this.settings = new SettingsRepository(ctx);
+    this.campaigns = new CampaignRepository(ctx);
   }
 
   get dialect(): Dialect {
@@ -149,6 +182,7 @@ class SqlStore implements Store {
   }
 
   registerDevice(d: NewDevice) { return this.run('registerDevice', () => this.devices.registerDevice(d)); }
+  registerDevices(list: readonly NewDevice[]) { return this.run('registerDevices', () => this.devices.registerDevices(list)); }
   getDevice(devId: string) { return this.run('getDevice', () => this.devices.getDevice(devId)); }
   updateDevice(devId: string, u: DeviceUpdate) { return this.run('updateDevice', () => this.devices.updateDevice(devId, u)); }
   deleteDevice(devId: string) { return this.run('deleteDevice', () => this.devices.deleteDevice(devId)); }
@@ -171,6 +205,9 @@ class SqlStore implements Store {
   recordCommandResult(opId: string, index: number, r: CommandResult) {
     return this.run('recordCommandResult', () => this.operations.recordCommandResult(opId, index, r));
   }
+  recordCommandResults(answers: readonly { opId: string; index: number; result: CommandResult }[]) {
+    return this.run('recordCommandResults', () => this.operations.recordCommandResults(answers));
+  }
   completeOperation(opId: string, at?: Date) { return this.run('completeOperation', () => this.operations.completeOperation(opId, at)); }
   cancelOperation(opId: string, reason?: string, at?: Date) { return this.run('cancelOperation', () => this.operations.cancelOperation(opId, reason, at)); }
   releaseSession(sessionId: string, at?: Date) { return this.run('releaseSession', () => this.operations.releaseSession(sessionId, at)); }
@@ -190,6 +227,9 @@ class SqlStore implements Store {
       return { ...s, releasedOperations };
     });
   }
+  appendMessages(sessionId: string, m: readonly TraceMessageInput[]) { return this.run('appendMessages', () => this.sessions.appendMessages(sessionId, m)); }
+  saveSessionState(sessionId: string, s: { token: string; state: string }) { return this.run('saveSessionState', () => this.sessions.saveSessionState(sessionId, s)); }
+  loadSessionState(token: string) { return this.run('loadSessionState', () => this.sessions.loadSessionState(token)); }
   getSession(id: string) { return this.run('getSession', () => this.sessions.getSession(id)); }
   listSessions(devId: string, q?: { limit?: number }) { return this.run('listSessions', () => this.sessions.listSessions(devId, q)); }
   releaseStaleSessions(idleSince: Date, at?: Date) {
@@ -207,11 +247,25 @@ class SqlStore implements Store {
   recordAlert(devId: string, a: AlertInput) { return this.run('recordAlert', () => this.alerts.recordAlert(devId, a)); }
   listAlerts(devId: string, q?: { limit?: number }) { return this.run('listAlerts', () => this.alerts.listAlerts(devId, q)); }
 
+  createCampaign(c: NewCampaign) { return this.run('createCampaign', () => this.campaigns.createCampaign(c)); }
+  getCampaign(id: string) { return this.run('getCampaign', () => this.campaigns.getCampaign(id)); }
+  listCampaigns(q?: { state?: CampaignState; limit?: number }) { return this.run('listCampaigns', () => this.campaigns.listCampaigns(q)); }
+  advanceCampaign(id: string) { return this.run('advanceCampaign', () => this.campaigns.advanceCampaign(id)); }
+  setCampaignState(id: string, action: 'pause' | 'resume' | 'cancel', reason?: string) { return this.run('setCampaignState', () => this.campaigns.setCampaignState(id, action, reason)); }
+  listCampaignTargets(id: string, q?: { limit?: number; after?: string }) { return this.run('listCampaignTargets', () => this.campaigns.listCampaignTargets(id, q)); }
+
   getSetting(key: string) { return this.run('getSetting', () => this.settings.getSetting(key)); }
   setSetting(key: string, value: string) { return this.run('setSetting', () => this.settings.setSetting(key, value)); }
   deleteSetting(key: string) { return this.run('deleteSetting', () => this.settings.deleteSetting(key)); }
 
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreClosedError();
+    if (this.ctx.db.isTransaction) return fn(this);
+    return this.ctx.db.transaction().execute((trx) => fn(new SqlStore({ ...this.ctx, db: trx })));
+  }
+
   async close(): Promise<void> {
+    if (this.ctx.db.isTransaction) throw new StoreInputError('close() inside a transaction');
     if (this.closed) return;
     this.closed = true;
     await this.ctx.db.destroy();

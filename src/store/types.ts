@@ -46,7 +46,14 @@ export interface NewDevice {
   notifyAddress?: string;
   /** DevId of the host this device runs on (a VM registered by its host), if any. */
   parentDevId?: string;
+  /** How the device was bootstrapped (see {@link BOOTSTRAP_METHODS}); absent for operator-registered devices. */
+  bootstrapMethod?: BootstrapMethod;
 }
+
+/** The four DM bootstrap methods. */
+export const BOOTSTRAP_METHODS = ['customized', 'server-initiated', 'smartcard', 'client-initiated'] as const;
+/** One DM bootstrap method. */
+export type BootstrapMethod = (typeof BOOTSTRAP_METHODS)[number];
 
 /** A device as the DM server needs it: identity, credentials, nonces, what it last told us. */
 export interface DeviceRecord {
@@ -66,6 +73,8 @@ export interface DeviceRecord {
   /** Store id of the last session the device checked in with. */
   lastSessionId?: string;
   lastSeenAt?: Date;
+  /** How the device was bootstrapped; with `lastSeenAt` set, its first session after the bootstrap happened. */
+  bootstrapMethod?: BootstrapMethod;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -81,6 +90,7 @@ export interface DeviceUpdate {
   serverAuth?: ServerAuth | null;
   notifyAddress?: string | null;
   parentDevId?: string | null;
+  bootstrapMethod?: BootstrapMethod | null;
 }
 
 /** Input of `listDevices`: keyset pagination over DevId. */
@@ -91,6 +101,8 @@ export interface ListDevicesQuery {
   after?: string;
   /** Only DevIds containing this text (case-insensitive). */
   search?: string;
+  /** Only devices registered as running on this host (VMs). */
+  parentDevId?: string;
 }
 
 /** One page of devices. */
@@ -106,6 +118,8 @@ export interface CheckIn {
   devDetail?: Record<string, string>;
   sessionId: string;
   at: Date;
+  /** The nonce issued to the device in this session (saves a separate {@link Store.setClientNonce}). */
+  clientNonce?: Uint8Array;
 }
 
 /** One node of a device's last-known tree. */
@@ -346,4 +360,77 @@ export interface StoreOptions {
   random?: (n: number) => Uint8Array;
   /** Called with every SQL statement executed (for tests and diagnostics). */
   onQuery?: (sql: string, parameters: readonly unknown[]) => void;
+}
+
+// ── campaigns ──────────────────────────────────────────────────────────────
+
+/** Which devices a campaign targets (every given condition must hold). */
+export interface CampaignFilter {
+  /** Exactly these devices. */
+  devIds?: string[];
+  /** DevId contains this text. */
+  search?: string;
+  /** Devices whose parent (host) is this device: e.g. every VM of a host. */
+  parentDevId?: string;
+  /** DevInfo values the device reported, e.g. `{ "Mod": "Enterprise VM" }`. */
+  devInfo?: Record<string, string>;
+}
+
+/** Input of `createCampaign`. */
+export interface NewCampaign {
+  name: string;
+  filter: CampaignFilter;
+  commands: OperationCommandInput[];
+  atomic?: boolean;
+  /** Wake each device when its batch is queued. */
+  notify?: boolean;
+  /** Devices in flight at once (default 100). */
+  batchSize?: number;
+  /** Pause when more than this fraction of finished devices failed (default 0.1). */
+  maxFailureRate?: number;
+}
+
+export type CampaignState = 'running' | 'paused' | 'completed' | 'cancelled';
+
+/** Where a campaign's devices are. */
+export interface CampaignProgress {
+  /** Not queued yet. */
+  waiting: number;
+  pending: number;
+  sent: number;
+  accepted: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  expired: number;
+}
+
+/** A campaign as the API shows it. */
+export interface Campaign {
+  /** `cmp_` + 26 base32 characters. */
+  id: string;
+  name: string;
+  filter: CampaignFilter;
+  commands: OperationCommandInput[];
+  atomic: boolean;
+  notify: boolean;
+  state: CampaignState;
+  reason?: string;
+  batchSize: number;
+  maxFailureRate: number;
+  targets: number;
+  progress: CampaignProgress;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt?: Date;
+}
+
+/** One device of a campaign and how it went. */
+export interface CampaignTarget {
+  devId: string;
+  state: 'waiting' | OperationState;
+  operationId?: string;
+  reason?: string;
+  /** Per command: its status, reason and results. */
+  commands?: Pick<OperationCommand, 'index' | 'verb' | 'target' | 'status' | 'reason' | 'results'>[];
 }

@@ -12,4 +12,4 @@ export { DEFAULT_LIMITS, type DecodeLimits } from './raw-element.js';
 export { decodeWbxmlDocument, type WbxmlDocument } from './wbxml-decoder.js';
 export { decodeXmlDocument, type XmlDocument } from './xml-decoder.js';
 export { MessageAssembler, encodedCommandSize, type MessageAssemblerOptions } from './message-assembler.js';
-export { LargeObjectSender, LargeObjectReceiver, transferSize, type ChunkOutcome } from './large-object.js';
+export { LargeObjectSender, LargeObjectReceiver, transferSize, type ChunkOutcome, type LargeObjectSenderPosition, type LargeObjectReceiverState } from './large-object.js';

@@ -17,6 +17,20 @@ export function transferSize(value: string | Uint8Array): number {
   return typeof value === 'string' ? utf8Length(value) : value.length;
 }
 
+/** Progress of a {@link LargeObjectSender}. */
+export interface LargeObjectSenderPosition {
+  offset: number;
+  first: boolean;
+}
+
+/** What a {@link LargeObjectReceiver} holds between chunks. */
+export interface LargeObjectReceiverState {
+  parts: (string | Uint8Array)[];
+  received: number;
+  declared: number;
+  kind?: 'string' | 'bytes';
+}
+
 /**
  * Sends one large value as consecutive chunks.
  *
@@ -42,6 +56,20 @@ export class LargeObjectSender {
   /** True once the last chunk has been produced. */
   get done(): boolean {
     return !this.first && this.offset >= this.value.length;
+  }
+
+  /** Where the sender is, to resume it elsewhere (a session moving between server nodes). */
+  get position(): LargeObjectSenderPosition {
+    return { offset: this.offset, first: this.first };
+  }
+
+  /** A sender for the same object, continuing from `position`. */
+  static resume(item: Item, value: string | Uint8Array, encoding: DmEncoding, position: LargeObjectSenderPosition): LargeObjectSender {
+    const s = new LargeObjectSender(item, value, encoding);
+    if (!Number.isInteger(position.offset) || position.offset < 0 || position.offset > value.length) throw new EncodeError(`cannot resume a large object at offset ${position.offset}`);
+    s.offset = position.offset;
+    s.first = position.first;
+    return s;
   }
 
   /**
@@ -137,6 +165,21 @@ export class LargeObjectReceiver {
 
   /** @param maxObjSize the largest object this side accepts (its MaxObjSize). */
   constructor(private readonly maxObjSize = Infinity) {}
+
+  /** The chunks so far, to resume elsewhere. */
+  get state(): LargeObjectReceiverState {
+    return { parts: [...this.parts], received: this.received, declared: this.declared, ...(this.kind ? { kind: this.kind } : {}) };
+  }
+
+  /** A receiver continuing from `state`. */
+  static resume(maxObjSize: number, state: LargeObjectReceiverState): LargeObjectReceiver {
+    const r = new LargeObjectReceiver(maxObjSize);
+    r.parts = [...state.parts];
+    r.received = state.received;
+    r.declared = state.declared;
+    if (state.kind) r.kind = state.kind;
+    return r;
+  }
 
   /** Feed the next chunk. */
   accept(item: Item): ChunkOutcome {

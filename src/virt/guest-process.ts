@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { loadDeviceConfig } from '../cli/client-command.js';
 import { DmClient } from '../client/dm-client.js';
 import type { DmTree } from '../tree/dm-tree.js';
-import { connectVmChannel } from './vm-channel.js';
+import { connectVmChannel } from '../transport/vm-channel.js';
 
 /** Run the guest; resolves when it should exit. */
 export async function runGuest(vmDir: string, socketPath: string, name: string): Promise<void> {

@@ -13,9 +13,9 @@
  *
  * Recovery: a host that died during a Create finds the Create's marker file
  * at start, removes the half-made VM and reports the Create failed. VMs that
- * were running when the host died are reported stopped (their processes went
- * with the host). A VM that crashes is reported (state `crashed` + a Generic
- * Alert), not restarted.
+ * were running when the host died are reported as the driver finds them:
+ * `process` VMs went with the host (stopped), libvirt domains live on. A VM
+ * that crashes is reported (state `crashed` + a Generic Alert), not restarted.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -81,6 +81,8 @@ export interface CreateRequest {
   managers?: string[];
   /** How the server manages the VM's client (GwMO): direct, transparent, or proxy (the client's server is the gateway). Default: the gateway's default mode. */
   mode?: GwMode;
+  /** A bootstrap document issued for this VM (customized bootstrap): Base64 WBXML + SEC/MAC/PIN. */
+  bootstrap?: { method: 'document'; data: string; sec?: string; mac?: string; pin?: string };
   memoryMB?: number;
   vcpus?: number;
 }
@@ -122,12 +124,12 @@ export class HostAgent {
     const agent = new HostAgent(config, client, hypervisor, new ImageCache(config.imageCacheDir), options);
     ref.agent = agent;
     await mkdir(config.vmsDir, { recursive: true });
-    installVirtMo(client.tree, { virtualization: config.virtualization, driver: hypervisor.driver, product: hypervisor.product, version: hypervisor.version }, config.client.accounts.map((a) => a.serverId));
+    installVirtMo(client.tree, { virtualization: config.virtualization, driver: hypervisor.driver, product: hypervisor.product, version: hypervisor.version }, config.virtServers);
     client.tree.setExecHandler(CREATE_URI, (ctx) => agent.accept('Create', '', ctx, () => agent.create(ctx)));
     if (config.gateway.enabled) {
       agent.gateway = await Gateway.start({
         config: config.gateway, client, gatewayId: config.client.device.devId, stateDir: config.client.stateDir,
-        hostServers: config.client.accounts.map((a) => a.serverId),
+        hostServers: config.virtServers,
         channel: (name) => hypervisor.channel(name),
         vmDir: (name) => join(config.vmsDir, name),
         report: (alert) => { void agent.deliver(() => client.tree.queueGenericAlert(alert)); },
@@ -187,7 +189,8 @@ export class HostAgent {
   /** Accept an Exec: answer 202 and queue the job; its result goes out as a Generic Alert. */
   private accept(op: string, vm: string, ctx: ExecContext, job: () => Promise<string>): ExecResult {
     const serverId = ctx.serverId;
-    const report = (data: string) => ctx.report({ type: VIRT_ALERT.operation(op), format: 'chr', data, ...(data.startsWith('2') ? {} : { mark: 'critical' }), sourceUri: vm ? vmUri(vm) : CREATE_URI });
+    // Source = the Exec'd node (shared/spec/oma-dm-facts-2.md §G.4); Mark critical on failure.
+    const report = (data: string) => ctx.report({ type: VIRT_ALERT.operation(op), format: 'chr', data, ...(data.startsWith('2') ? {} : { mark: 'critical' }) });
     const run = this.jobs.then(async () => {
       this.options.log?.({ event: 'job', op, vm, phase: 'start' });
       let data: string;
@@ -228,7 +231,7 @@ export class HostAgent {
     putVm(t, req.name, {
       name: req.name, kind: req.kind, image: req.image, digest: req.digest, state: 'creating', memoryMB: req.memoryMB ?? 0, vcpus: req.vcpus ?? 0,
       clientInstalled: false, managementMode: 'none', bootstrap: 'none',
-    }, req.managers?.length ? [...this.config.client.accounts.map((a) => a.serverId), ...req.managers] : undefined);
+    }, req.managers?.length ? [...this.config.virtServers, ...req.managers] : undefined);
     try {
       let image: Image;
       try {
@@ -251,7 +254,7 @@ export class HostAgent {
         proxy = await this.gateway!.provisionProxy(req.name);
         await writeFile(join(dir, VM_INFO), JSON.stringify({ name: req.name, hostDevId: this.devId, gatewaySocket: proxy.socket }));
         client = await this.writeGuestConfig(dir, req.name, image, proxy.localId, proxy.account);
-      } else if (withClient) client = await this.writeGuestConfig(dir, req.name, image, req.devId, req.account);
+      } else if (withClient) client = await this.writeGuestConfig(dir, req.name, req.bootstrap ? withDocument(image, req.bootstrap) : image, req.devId, req.bootstrap ? undefined : req.account);
       await this.hypervisor.define({ name: req.name, dir, image, memoryMB, vcpus });
       try {
         await this.hypervisor.start(req.name);
@@ -349,7 +352,7 @@ export class HostAgent {
 
   /**
    * Write the guest's `dmvisor client` config (validated before it is
-   * written). Account: the request's (server-provisioned), else the image's
+   * written). Account: the request's (host-provisioned), else the image's
    * `account.json` (customized). A bootstrap document or smartcard the image
    * carries is written beside it and referenced in the `bootstrap` section.
    */
@@ -360,19 +363,8 @@ export class HostAgent {
     const bootstrapDoc = b && b.method !== 'customized' ? b : undefined;
     if (!chosen && !bootstrapDoc) throw new JobError(400, `no DM account for the client of VM ${name}: the image carries none and the request gives none`);
     const id = devId ?? `${this.devId}:vm:${name}`;
-    const guest: Record<string, unknown> = {
-      stateDir: './client-state',
-      device: { devId: id, man: 'dmvisor', mod: `dmvisor-vm-${image.manifest.kind.toLowerCase()}`, devTyp: 'vm', oem: this.devId, hwV: 'vm' },
-      accounts: chosen ? [chosen] : [],
-      notifications: { httpPort: 0, host: '0.0.0.0' },
-    };
-    if (bootstrapDoc) {
-      const file = bootstrapDoc.file.split('/').pop()!;
-      await writeFile(join(dir, file), image.files[bootstrapDoc.file]);
-      guest.bootstrap = bootstrapDoc.method === 'smartcard'
-        ? { smartcard: { virtual: file } }
-        : { documents: [{ file, ...(bootstrapDoc.sec ? { sec: bootstrapDoc.sec } : {}), ...(bootstrapDoc.mac ? { mac: bootstrapDoc.mac } : {}), ...(bootstrapDoc.pin ? { pin: bootstrapDoc.pin } : {}) }] };
-    }
+    const guest = guestClientConfig({ devId: id, kind: image.manifest.kind, ...(chosen ? { account: chosen } : {}), ...(bootstrapDoc ? { bootstrap: bootstrapDoc } : {}) });
+    if (bootstrapDoc) await writeFile(join(dir, bootstrapDoc.file.split('/').pop()!), image.files[bootstrapDoc.file]);
     try {
       parseDeviceConfig(guest, `${name}/${GUEST_CONFIG}`);
     } catch (e) {
@@ -380,7 +372,7 @@ export class HostAgent {
       throw e;
     }
     await writeFile(join(dir, GUEST_CONFIG), JSON.stringify(guest, null, 2));
-    const bootstrap: VmBootstrap = account ? 'server-provisioned' : bootstrapDoc ? (bootstrapDoc.method === 'smartcard' ? 'smartcard' : 'customized') : 'customized';
+    const bootstrap: VmBootstrap = account ? 'host-provisioned' : bootstrapDoc ? (bootstrapDoc.method === 'smartcard' ? 'smartcard' : 'customized') : 'customized';
     return { devId: id, bootstrap };
   }
 
@@ -460,12 +452,51 @@ export class HostAgent {
       const image: Image = { manifest: { format: 'dmvisor-image/1', name: vm.image || 'none', kind: vm.kind, withClient: vm.clientInstalled, memoryMB: vm.memoryMB || 1, vcpus: vm.vcpus || 1 }, files: {} };
       await this.hypervisor.define({ name, dir, image, memoryMB: vm.memoryMB, vcpus: vm.vcpus });
       this.bindVmOps(name);
-      if (vm.state === 'running' || vm.state === 'deleting') {
+      const actual = this.hypervisor.state(name);
+      if (actual === 'running') putVm(t, name, { state: 'running' });
+      else if (vm.state === 'running' || vm.state === 'deleting') {
         putVm(t, name, { state: 'stopped', lastError: 'the host restarted; the VM stopped with it' });
         this.options.log?.({ event: 'recovered', vm: name, detail: 'reported stopped (the host restarted)' });
       }
     }
   }
+}
+
+/** The image with a per-VM bootstrap document in place of its own bootstrap and account. */
+function withDocument(image: Image, b: NonNullable<CreateRequest['bootstrap']>): Image {
+  const { 'account.json': _a, ...files } = image.files;
+  return {
+    manifest: { ...image.manifest, withClient: true, bootstrap: { method: 'document', file: 'bootstrap/bootstrap.wbxml', ...(b.sec ? { sec: b.sec } : {}), ...(b.mac ? { mac: b.mac } : {}), ...(b.pin ? { pin: b.pin } : {}) } },
+    files: { ...files, 'bootstrap/bootstrap.wbxml': new Uint8Array(Buffer.from(b.data, 'base64')) },
+  };
+}
+
+/**
+ * The guest's `dmvisor client` config. A bootstrap document or smartcard
+ * (written beside it, named by the last part of its payload path) is
+ * referenced in the `bootstrap` section — the contract with src/bootstrap:
+ * `{ documents: [{ file, sec?, mac?, pin? }] }` or `{ smartcard: { virtual } }`,
+ * paths relative to the config file; `accounts` may then be empty.
+ */
+export function guestClientConfig(o: {
+  devId: string; kind: VmKind;
+  account?: Record<string, unknown>;
+  bootstrap?: NonNullable<Image['manifest']['bootstrap']>;
+}): Record<string, unknown> {
+  const guest: Record<string, unknown> = {
+    stateDir: './client-state',
+    device: { devId: o.devId, man: 'dmvisor', mod: `dmvisor-vm-${o.kind.toLowerCase()}`, devTyp: 'vm', hwV: 'vm' },
+    accounts: o.account ? [o.account] : [],
+    notifications: { httpPort: 0, host: '0.0.0.0' },
+  };
+  const b = o.bootstrap;
+  if (b && b.method !== 'customized') {
+    const file = b.file.split('/').pop()!;
+    guest.bootstrap = b.method === 'smartcard'
+      ? { smartcard: { virtual: file } }
+      : { documents: [{ file, ...(b.sec ? { sec: b.sec } : {}), ...(b.mac ? { mac: b.mac } : {}), ...(b.pin ? { pin: b.pin } : {}) }] };
+  }
+  return guest;
 }
 
 // ───────────── request parsing ─────────────
@@ -510,6 +541,12 @@ export function parseCreateRequest(data: ExecContext['data']): CreateRequest {
   if (o.managers !== undefined) {
     if (!Array.isArray(o.managers) || !o.managers.every((m) => typeof m === 'string' && /^[^\s=&*+]+$/.test(m))) throw new JobError(400, 'managers must be an array of server ids');
     req.managers = o.managers as string[];
+  }
+  if (o.bootstrap !== undefined) {
+    const b = o.bootstrap as Record<string, unknown>;
+    if (typeof b !== 'object' || b === null || b.method !== 'document' || typeof b.data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b.data)) throw new JobError(400, 'bootstrap must be { method: "document", data: <Base64>, sec?, mac?, pin? }');
+    for (const k of ['sec', 'mac', 'pin'] as const) if (b[k] !== undefined && typeof b[k] !== 'string') throw new JobError(400, `bootstrap.${k} must be a string`);
+    req.bootstrap = { method: 'document', data: b.data, ...(b.sec ? { sec: b.sec as string } : {}), ...(b.mac ? { mac: b.mac as string } : {}), ...(b.pin ? { pin: b.pin as string } : {}) };
   }
   for (const k of ['memoryMB', 'vcpus'] as const) {
     if (o[k] === undefined) continue;

@@ -38,6 +38,12 @@ export interface HostConfig {
   guestAddress: string;
   /** The GwMO gateway for the host's VMs (src/gateway). */
   gateway: GatewayConfig;
+  /**
+   * Server ids that manage the host's VMs (granted `./Virt`). Default: the
+   * first account's. Other accounts get nothing of `./Virt` unless a VM is
+   * created with them as `managers`.
+   */
+  virtServers: string[];
 }
 
 /** Validate a parsed host config; `file` names it in errors, relative paths resolve against `baseDir`. */
@@ -45,8 +51,8 @@ export function parseHostConfig(raw: unknown, file: string, baseDir = '.'): Host
   const fail = (path: string, reason: string): never => { throw new ConfigError(file, path, reason); };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('', 'must be an object');
   const o = raw as Record<string, unknown>;
-  const known = ['virtualization', 'client', 'hypervisor', 'vmsDir', 'imageCacheDir', 'guestAddress', 'gateway', '$schema', 'comment'];
-  for (const k of Object.keys(o)) if (!known.includes(k)) fail(k, `unknown field (expected one of ${known.slice(0, 7).join(', ')})`);
+  const known = ['virtualization', 'client', 'hypervisor', 'vmsDir', 'imageCacheDir', 'guestAddress', 'virtServers', 'gateway', '$schema', 'comment'];
+  for (const k of Object.keys(o)) if (!known.includes(k)) fail(k, `unknown field (expected one of ${known.slice(0, 8).join(', ')})`);
   if (o.virtualization !== 'TypeI' && o.virtualization !== 'TypeII') fail('virtualization', 'must be TypeI or TypeII');
   let client: DeviceConfig;
   try {
@@ -78,7 +84,15 @@ export function parseHostConfig(raw: unknown, file: string, baseDir = '.'): Host
   };
   const guestAddress = o.guestAddress ?? '127.0.0.1';
   if (typeof guestAddress !== 'string' || guestAddress === '') fail('guestAddress', 'must be a host name or address');
+  const ids = client.accounts.map((a) => a.serverId);
+  let virtServers = [ids[0]];
+  if (o.virtServers !== undefined) {
+    if (!Array.isArray(o.virtServers) || o.virtServers.length === 0) fail('virtServers', 'must be a non-empty array of server ids');
+    (o.virtServers as unknown[]).forEach((x, i) => { if (typeof x !== 'string' || !ids.includes(x)) fail(`virtServers[${i}]`, `must be the serverId of one of client.accounts (${ids.join(', ')})`); });
+    virtServers = o.virtServers as string[];
+  }
   return {
+    virtServers,
     virtualization: o.virtualization as Virtualization,
     client, hypervisor,
     vmsDir: path('vmsDir', './vms'),

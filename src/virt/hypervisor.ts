@@ -5,7 +5,7 @@
  */
 import type { VmState } from '../mo/virt.js';
 import type { Image } from './image.js';
-import type { ChannelMessage, VmChannel } from './vm-channel.js';
+import type { ChannelMessage, VmChannel } from '../transport/vm-channel.js';
 
 /** What a driver needs to define a VM. */
 export interface VmSpec {

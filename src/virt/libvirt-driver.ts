@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import type { VmState } from '../mo/virt.js';
 import { DmvisorError } from '../errors.js';
 import type { Hypervisor, VmExit, VmSpec } from './hypervisor.js';
-import type { VmChannel } from './vm-channel.js';
+import type { VmChannel } from '../transport/vm-channel.js';
 
 /** `virsh` said no. */
 export class VirshError extends DmvisorError {
@@ -116,6 +116,13 @@ export class LibvirtHypervisor implements Hypervisor {
 
   async define(spec: VmSpec): Promise<void> {
     if (this.specs.has(spec.name)) throw new DmvisorError(`VM ${spec.name} is already defined`, 'DMV_ERR_EXISTS', 409);
+    // A persistent domain from before a host restart (qemu:///…) is adopted as it is, not redefined.
+    const existing = await this.domState(spec.name);
+    if (existing !== undefined) {
+      this.specs.set(spec.name, spec);
+      this.states.set(spec.name, existing === 'running' ? 'running' : 'stopped');
+      return;
+    }
     const template = spec.image.files['domain.xml'] ? Buffer.from(spec.image.files['domain.xml']).toString('utf8') : this.defaultDomain();
     const xml = template.replaceAll('{{name}}', domainName(spec.name)).replaceAll('{{memoryMB}}', String(spec.memoryMB)).replaceAll('{{vcpus}}', String(spec.vcpus)).replaceAll('{{dir}}', spec.dir);
     const file = join(spec.dir, 'domain.xml');
@@ -169,9 +176,9 @@ export class LibvirtHypervisor implements Hypervisor {
     this.exitListeners.push(listener);
   }
 
+  /** Close the connection. Domains are left as they are: they outlive the host agent (unlike `process` VMs). */
   async close(): Promise<void> {
     clearInterval(this.poll);
-    for (const name of [...this.specs.keys()]) await this.undefine(name).catch(() => undefined);
     this.virsh.close();
   }
 

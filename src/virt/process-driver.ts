@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { VmState } from '../mo/virt.js';
 import { DmvisorError } from '../errors.js';
 import type { Hypervisor, VmExit, VmSpec } from './hypervisor.js';
-import { listenVmChannel, type ChannelMessage, type VmChannel } from './vm-channel.js';
+import { listenVmChannel, type ChannelMessage, type VmChannel } from '../transport/vm-channel.js';
 
 /** Options of {@link ProcessHypervisor}. */
 export interface ProcessHypervisorOptions {

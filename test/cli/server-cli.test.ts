@@ -75,6 +75,20 @@ test('dmvisor server + client --daemon + operator commands', async () => {
     assert.equal(missing.status, 1);
     assert.match(missing.out, /Get \.\/Nope: 404/);
 
+    const sessions = await run(['sessions', devId, '--url', url]);
+    assert.equal(sessions.status, 0, sessions.out);
+    const lines = sessions.out.trim().split('\n');
+    assert.equal(lines.length, 3, sessions.out);
+    assert.match(lines[0]!, /^[0-9a-f]{24} {2}\S+ {2}server-initiated {2}completed \d+ ms {2}\d+ messages/);
+    const trace = await run(['trace', lines[2]!.split(' ')[0]!, '--url', url]);
+    assert.equal(trace.status, 0, trace.out);
+    assert.match(trace.out, /#1 device → server {2}wbxml/);
+    assert.match(trace.out, /Alert 1200/);
+    assert.match(trace.out, /Add .*\.\/DMAcc\/dmvisor\/Name/);
+    const xml = await run(['trace', lines[2]!.split(' ')[0]!, '--url', url, '--xml']);
+    assert.match(xml.out, /<SyncML xmlns="SYNCML:SYNCML1\.2">/);
+    assert.equal((await run(['trace', 'nope', '--url', url])).status, 1);
+
     const badToken = await run(['devices', '--url', url, '--token', 'wrong']);
     assert.equal(badToken.status, 1);
     assert.match(badToken.out, /HTTP 401/);

@@ -13,24 +13,15 @@ import { DmServer } from '../../src/server/dm-server.js';
 import { DmClient } from '../../src/client/dm-client.js';
 import { parseDeviceConfig } from '../../src/client/device-config.js';
 import { InMemoryTreeStore } from '../../src/tree/index.js';
+import { apiCall } from '../support/admin-api.js';
+import { TEST_PG_URL, dropSchema, postgresSkip } from '../support/postgres.js';
 import { pino } from 'pino';
 
 const logger = pino({ level: 'silent' });
 
 const TOKEN = 'test-token-0123456789';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers are read field by field in assertions
-type Json = any;
-
-async function api(base: string, method: string, path: string, body?: unknown, token = TOKEN): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
-}
+const api = (base: string, method: string, path: string, body?: unknown, token = TOKEN) => apiCall(base, token, method, path, body);
 
 async function client(serverUrl: string, devId: string, scheme: 'BASIC' | 'DIGEST' | 'HMAC', encoding: 'xml' | 'wbxml', extra: object = {}) {
   const config = parseDeviceConfig({
@@ -195,27 +186,11 @@ test('a client that dies mid-session: its operation returns to pending (attempt 
   }
 });
 
-const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
-
-async function postgresReachable(): Promise<boolean> {
-  const { default: pg } = await import('pg');
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 1500 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const pgSkip = (await postgresReachable()) ? false : `SKIP: PostgreSQL not reachable at ${PG_URL}`;
-if (pgSkip) console.log(`# ${pgSkip}`);
+const pgSkip = await postgresSkip('the server on PostgreSQL');
 
 test('the same server on PostgreSQL: a session delivers an operation queued through the API', { skip: pgSkip }, async () => {
   const schema = `dmv_e2e_${process.pid}_${Date.now()}`;
-  const server = await DmServer.start({ db: `${PG_URL}?schema=${schema}`, port: 0, apiToken: TOKEN, logger });
-  const { default: pg } = await import('pg');
+  const server = await DmServer.start({ db: `${TEST_PG_URL}?schema=${schema}`, port: 0, apiToken: TOKEN, logger });
   try {
     const devId = 'IMEI:355555555555555';
     await api(server.url, 'POST', '/api/devices', { devId, clientAuth: { type: 'hmac', name: 'u-IMEI355555555555555', secret: 'device-secret' } });
@@ -229,10 +204,7 @@ test('the same server on PostgreSQL: a session delivers an operation queued thro
     assert.equal(done.commands[0].results[0].data, 'Enterprise VM');
   } finally {
     await server.stop();
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
+    await dropSchema(schema);
   }
 });
 
@@ -326,6 +298,28 @@ test('--trace none: sessions are recorded without message bodies', async () => {
       assert.equal(m.decoded, undefined);
       assert.equal(m.bytes, undefined);
     }
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bulk registration through the API: all or none, errors name the device in the list', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger });
+  try {
+    const devices = Array.from({ length: 300 }, (_, i) => ({ devId: `IMEI:36100000000${String(i).padStart(4, '0')}`, clientAuth: { type: 'md5', name: `b${i}`, secret: 'pw' } }));
+    const ok = await api(server.url, 'POST', '/api/device-batches', { devices });
+    assert.equal(ok.status, 201, JSON.stringify(ok.json));
+    assert.equal(ok.json.registered, 300);
+    assert.equal((await api(server.url, 'GET', `/api/devices/${devices[299]!.devId}`)).status, 200);
+    const bad = await api(server.url, 'POST', '/api/device-batches', { devices: [{ devId: 'IMEI:361000000009999', clientAuth: { type: 'md5', name: 'x', secret: 'pw' } }, { devId: 'y', clientAuth: { type: 'rsa', name: 'x', secret: 'pw' } }] });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.field, 'devices[1].clientAuth.type');
+    const dup = await api(server.url, 'POST', '/api/device-batches', { devices: [{ devId: 'IMEI:361000000009999', clientAuth: { type: 'md5', name: 'x', secret: 'pw' } }, devices[5]] });
+    assert.equal(dup.status, 409);
+    assert.match(dup.json.error.message, /IMEI:361000000000005/);
+    assert.equal((await api(server.url, 'GET', '/api/devices/IMEI:361000000009999')).status, 404, 'nothing of a refused batch is kept');
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { createStandardTree } from '../../src/mo/index.js';
 import type { DmTree } from '../../src/tree/index.js';
 import { ClientSession, type ClientSessionResult } from '../../src/session/client-session.js';
 import type { AuthScheme, ClientAccount } from '../../src/session/client-account.js';
-import { ServerSession, type DeviceCredentials, type PendingOperation, type ServerSessionEvent, type ServerSessionResult } from '../../src/session/server-session.js';
+import { ServerSession, type DeviceCredentials, type PendingOperation, type ServerSessionEvent, type ServerSessionResult, type ServerSessionSnapshot } from '../../src/session/server-session.js';
 import { decodeMessage, type SyncMLMessage } from '../../src/syncml/index.js';
 
 export const DEV_ID = 'IMEI:357924080021735';
@@ -33,6 +33,8 @@ export interface PairOptions {
   clientNonce?: Uint8Array;
   serverNonce?: Uint8Array;
   initiator?: 'client' | 'server';
+  /** Between messages, replace the server engine by one restored from its snapshot (a session moving between nodes). */
+  moveServer?: (snapshot: ServerSessionSnapshot) => ServerSessionSnapshot;
 }
 
 export interface PairRun {
@@ -69,10 +71,11 @@ export function runPair(o: PairOptions = {}): PairRun {
     pollGenericAlerts: () => tree.takeGenericAlerts().map((a) => ({ ...a })),
     random: (n) => new Uint8Array(n).fill(seed++),
   });
-  const server = new ServerSession({
-    serverUri: SERVER_URI, serverId: SERVER_ID, device, operations: o.operations ?? [],
-    maxMsgSize: o.serverMaxMsgSize ?? 65536, random: (n) => new Uint8Array(n).fill(100 + seed++),
-  });
+  const serverOptions = {
+    serverUri: SERVER_URI, serverId: SERVER_ID, device,
+    maxMsgSize: o.serverMaxMsgSize ?? 65536, random: (n: number) => new Uint8Array(n).fill(100 + seed++),
+  };
+  let server = new ServerSession({ ...serverOptions, operations: o.operations ?? [] });
   const messages: PairRun['messages'] = [];
   const serverEvents: ServerSessionEvent[] = [];
   let out = client.start();
@@ -81,6 +84,7 @@ export function runPair(o: PairOptions = {}): PairRun {
     messages.push({ from: 'client', message: msg, bytes: out.bytes.length });
     const answer = server.receive(msg, out.bytes, { encoding, ...(out.hmacHeader ? { hmacHeader: out.hmacHeader } : {}) });
     for (let e = server.pollEvent(); e; e = server.pollEvent()) serverEvents.push(e);
+    if (o.moveServer) server = ServerSession.fromSnapshot(serverOptions, o.moveServer(server.snapshot()));
     messages.push({ from: 'server', message: answer.message, bytes: answer.bytes.length });
     const next = client.receive(answer.bytes, { encoding, ...(answer.hmacHeader ? { hmacHeader: answer.hmacHeader } : {}) });
     if (next === null) return { client: client.result!, server: server.result, serverEvents, messages, tree };

@@ -11,24 +11,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import { SCHEMA_VERSION, openStore, redact, type Store, type StoreOptions } from '../../src/store/index.js';
+import { MIGRATIONS, openStore, redact, type Store, type StoreOptions } from '../../src/store/index.js';
 import { at, storeContract, uniqueDevId, type StoreFixture } from './store-contract.js';
+import { TEST_PG_URL, postgresUnreachable } from '../support/postgres.js';
 
-const PG_URL = process.env.DMVISOR_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function reachable(): Promise<string | undefined> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    await c.query('select 1');
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
+const PG_URL = TEST_PG_URL;
 
 function schemaName(tag: string): string {
   return `dmv_test_${tag}_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -48,7 +35,7 @@ async function dropSchema(schema: string): Promise<void> {
   await admin((c) => c.query(`drop schema if exists "${schema}" cascade`));
 }
 
-const unreachable = await reachable();
+const unreachable = await postgresUnreachable();
 if (unreachable !== undefined) {
   const reason = `SKIP: PostgreSQL not reachable at ${redact(PG_URL)} (${unreachable})`;
   console.log(reason);
@@ -86,8 +73,8 @@ if (unreachable !== undefined) {
     it('migrates once when nodes start together', async () => {
       const nodes = await Promise.all([open(), open(), open(), open()]);
       assert.equal(nodes.length, 4);
-      const rows = await admin((c) => c.query(`select version from "${schema}".dmvisor_migrations`));
-      assert.deepEqual(rows.rows, [{ version: SCHEMA_VERSION }]);
+      const rows = await admin((c) => c.query(`select version from "${schema}".dmvisor_migrations order by version`));
+      assert.deepEqual(rows.rows, MIGRATIONS.map((m) => ({ version: m.version })));
     });
 
     it('concurrent claimPending from several connections claims each operation exactly once', async () => {

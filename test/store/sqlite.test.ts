@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import {
-  MigrationError, SCHEMA_VERSION, StoreConfigError, StoreUnavailableError, openStore, parseStoreUrl, redact,
+  MIGRATIONS, MigrationError, SCHEMA_VERSION, StoreConfigError, StoreUnavailableError, openStore, parseStoreUrl, redact,
   type Store, type StoreOptions,
 } from '../../src/store/index.js';
 import { at, storeContract, uniqueDevId, type StoreFixture } from './store-contract.js';
@@ -90,7 +90,7 @@ describe('SQLite file store across restarts', () => {
     await (await openStore(f, { onQuery: (q) => second.push(q) })).close();
     assert.ok(!second.some((q) => /^create (table|index) "(?!dmvisor_migrations)/.test(q)), second.join('\n'));
     const raw = new BetterSqlite3(f);
-    assert.deepEqual(raw.prepare('select version from dmvisor_migrations').all(), [{ version: SCHEMA_VERSION }]);
+    assert.deepEqual(raw.prepare('select version from dmvisor_migrations order by version').all(), MIGRATIONS.map((m) => ({ version: m.version })));
     raw.close();
   });
 

@@ -700,6 +700,104 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
       });
     });
 
+    describe('bulk registration', () => {
+      it('registers many devices in one call, all or none', async () => {
+        await ready;
+        const tag = uniqueDevId('bulk');
+        const list = Array.from({ length: 450 }, (_, i) => ({ devId: `${tag}-${i}`, clientAuth: { type: 'md5' as const, name: `n${i}`, secret: 'pw' } }));
+        assert.equal(await store.registerDevices(list), 450);
+        assert.equal((await store.getDevice(`${tag}-449`))?.clientAuth.name, 'n449');
+        const again = [{ devId: `${tag}-new`, clientAuth: { type: 'md5' as const, name: 'x', secret: 'pw' } }, list[300]!];
+        await rejects(store.registerDevices(again), DeviceExistsError);
+        assert.equal(await store.getDevice(`${tag}-new`), undefined, 'nothing of a refused batch is kept');
+        await rejects(store.registerDevices([list[0]!, list[0]!]), StoreInputError);
+        await rejects(store.registerDevices([]), StoreInputError);
+      });
+    });
+
+    describe('campaigns', () => {
+      /** Run a device's session in the store: claim, answer every command with `status`, complete. */
+      async function serve(devId: string, status: number): Promise<number> {
+        const sid = uniqueDevId('cs');
+        await store.startSession({ id: sid, devId, initiator: 'client' });
+        const ops = await store.claimPending(devId, sid);
+        for (const op of ops) {
+          await store.recordCommandResults(op.commands.map((c) => ({ opId: op.id, index: c.index, result: { status } })));
+          await store.completeOperation(op.id);
+        }
+        await store.endSession(sid, { state: 'completed' });
+        return ops.length;
+      }
+
+      it('targets a filtered group, stores the data once, delivers in batches, finishes', async () => {
+        await ready;
+        const tag = uniqueDevId('cmpA');
+        const vms: string[] = [];
+        for (let i = 0; i < 7; i++) {
+          const devId = `${tag}-vm${i}`;
+          await store.registerDevice({ devId, clientAuth: { type: 'md5', name: devId, secret: 'pw' } });
+          await store.recordCheckIn(devId, { devInfo: { Mod: i < 5 ? 'Enterprise VM' : 'Personal VM' }, sessionId: 'x', at: at(1) });
+          vms.push(devId);
+        }
+        await rejects(store.createCampaign({ name: 'none', filter: { search: `${tag}-nobody` }, commands: [{ verb: 'Get', target: './DevInfo/Man' }] }), StoreInputError);
+        await rejects(store.createCampaign({ name: 'bad', filter: {}, commands: [{ verb: 'Get', target: './X' }] }), StoreInputError);
+        const payload = 'policy=strict\n'.repeat(50);
+        const c = await store.createCampaign({
+          name: 'enterprise policy', filter: { search: tag, devInfo: { Mod: 'Enterprise VM' } },
+          commands: [{ verb: 'Replace', target: './Vendor/Policy', data: payload }], batchSize: 2, maxFailureRate: 0.5,
+        });
+        assert.equal(c.targets, 5);
+        assert.equal(c.state, 'running');
+        assert.deepEqual(c.progress, { waiting: 5, pending: 0, sent: 0, accepted: 0, succeeded: 0, failed: 0, cancelled: 0, expired: 0 });
+        const first = await store.advanceCampaign(c.id);
+        assert.deepEqual(first.map((q) => q.devId), vms.slice(0, 2), 'a batch of 2, in device order');
+        assert.deepEqual(await store.advanceCampaign(c.id), [], 'the batch is full');
+        const op = await store.getOperation(first[0]!.operationId);
+        assert.equal(op?.commands[0]!.data, payload, 'the device operation reads its data from the campaign');
+        for (const q of first) assert.equal(await serve(q.devId, 200), 1);
+        const second = await store.advanceCampaign(c.id);
+        assert.deepEqual(second.map((q) => q.devId), vms.slice(2, 4));
+        for (const q of second) await serve(q.devId, 200);
+        const third = await store.advanceCampaign(c.id);
+        assert.deepEqual(third.map((q) => q.devId), [vms[4]]);
+        await serve(vms[4]!, 200);
+        assert.deepEqual(await store.advanceCampaign(c.id), []);
+        const done = await store.getCampaign(c.id);
+        assert.equal(done?.state, 'completed');
+        assert.equal(done?.progress.succeeded, 5);
+        const page1 = await store.listCampaignTargets(c.id, { limit: 3 });
+        assert.equal(page1.targets.length, 3);
+        assert.equal(page1.targets[0]!.state, 'succeeded');
+        assert.equal(page1.targets[0]!.commands?.[0]?.status, 200);
+        const page2 = await store.listCampaignTargets(c.id, { limit: 3, after: page1.next! });
+        assert.equal(page2.targets.length, 2);
+        assert.equal(page2.next, undefined);
+        assert.ok((await store.listCampaigns()).some((x) => x.id === c.id));
+      });
+
+      it('pauses when the failure rate passes the limit; resume and cancel', async () => {
+        await ready;
+        const tag = uniqueDevId('cmpB');
+        for (let i = 0; i < 6; i++) await store.registerDevice({ devId: `${tag}-${i}`, clientAuth: { type: 'md5', name: 'n', secret: 'pw' } });
+        const c = await store.createCampaign({ name: 'risky', filter: { search: tag }, commands: [{ verb: 'Exec', target: './Vendor/Reboot' }], batchSize: 2, maxFailureRate: 0.25 });
+        const first = await store.advanceCampaign(c.id);
+        await serve(first[0]!.devId, 200);
+        await serve(first[1]!.devId, 500);
+        assert.deepEqual(await store.advanceCampaign(c.id), [], 'one failure in two is over 25%');
+        const paused = await store.getCampaign(c.id);
+        assert.equal(paused?.state, 'paused');
+        assert.match(paused?.reason ?? '', /1 of 2 finished devices failed \(50\.0% > 25\.0%\)/);
+        await rejects(store.setCampaignState(c.id, 'pause'), InvalidTransitionError);
+        assert.equal((await store.setCampaignState(c.id, 'resume')).state, 'running');
+        const cancelled = await store.setCampaignState(c.id, 'cancel', 'operator changed their mind');
+        assert.equal(cancelled.state, 'cancelled');
+        assert.equal(cancelled.progress.cancelled, 4, 'devices never served are cancelled');
+        assert.deepEqual(await store.advanceCampaign(c.id), []);
+        assert.equal((await store.listCampaignTargets(c.id)).targets.filter((t) => t.state === 'cancelled').length, 4);
+        assert.equal(await store.getCampaign('cmp_nope'), undefined);
+      });
+    });
+
     describe('lifecycle', () => {
       it('fails with StoreClosedError after close', async () => {
         await ready;

@@ -104,7 +104,7 @@ for (const virtualization of ['TypeI', 'TypeII'] as const) {
       assert.equal(ent.clientDevId, `${run.hostDevId}:vm:enterprise`, 'the host reports the VM client\'s DevId');
       assert.equal(ent.managementMode, 'direct');
       assert.equal(ent.bootstrap, 'customized');
-      assert.equal(readVm(tree, 'personal')!.bootstrap, 'server-provisioned');
+      assert.equal(readVm(tree, 'personal')!.bootstrap, 'host-provisioned');
       // The VMs are real processes of their own.
       const pid = (run.host!.hypervisor as ProcessHypervisor).pid('enterprise')!;
       assert.ok(pid && pid !== process.pid && existsSync(`/proc/${pid}`));
@@ -230,6 +230,78 @@ test('ACLs: a server granted one VM reaches that VM and nothing else of the MO',
     // The host's own server keeps everything.
     assert.equal(t.get(`${vmUri('personal')}/State`, 'dmvisor').status, 200);
     assert.equal(t.get('./Virt/VMs', 'dmvisor').items![0].data, 'personal/enterprise');
+  } finally {
+    await host.close();
+    await e.stop();
+  }
+});
+
+test('ACLs over DM: an enterprise server with an account on the host operates its VM and gets 425 on the Personal VM', async () => {
+  const e = await env();
+  const dir2 = mkdtempSync(join(tmpdir(), 'dmvisor-ent-'));
+  const ent = await DmServer.start({ db: join(dir2, 'dm.db'), port: 0, apiToken: TOKEN, serverId: 'ent-srv', logger: pino({ level: 'silent' }) });
+  const entApi = apiClient(ent.url, TOKEN);
+  const base = e.hostConfig() as { client: { accounts: unknown[]; notifications: { httpPort: number } } };
+  assert.equal((await entApi('POST', '/api/devices', { devId: e.hostDevId, clientAuth: { type: 'md5', name: 'host-at-ent', secret: 'ent-host-secret' }, notifyAddress: `http://127.0.0.1:${base.client.notifications.httpPort}/notify` })).status, 201);
+  base.client.accounts.push({ serverId: 'ent-srv', serverUri: `${ent.url}/dm`, clientAuth: { type: 'DIGEST', name: 'host-at-ent', secret: 'ent-host-secret' } });
+  const host = await HostAgent.start({ config: parseHostConfig(base, 'host.json', e.dir), registerTimeoutMs: 15000 });
+  try {
+    assert.equal((await createVm(e, { name: 'personal', kind: 'personal', image: 'personal' })).op.state, 'succeeded');
+    assert.equal((await createVm(e, { name: 'enterprise', kind: 'enterprise', image: 'enterprise', managers: ['ent-srv'] })).op.state, 'succeeded');
+    const r = await entApi('POST', `/api/devices/${enc(e.hostDevId)}/operations`, {
+      notify: true,
+      commands: [
+        { verb: 'Get', target: `${vmUri('enterprise')}/State` },
+        { verb: 'Get', target: `${vmUri('personal')}/State` },
+        { verb: 'Exec', target: vmOpUri('personal', 'Stop') },
+        { verb: 'Get', target: './Virt/VMs' },
+        { verb: 'Exec', target: CREATE_URI, data: '{}' },
+      ],
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    const op = await waitForOperation(entApi, r.json.id);
+    assert.deepEqual(op.commands.map((c: { status: number }) => c.status), [200, 425, 425, 425, 425], JSON.stringify(op.commands));
+    assert.equal(op.commands[0].results[0].data, 'running');
+    // The enterprise server operates its own VM; the host's Generic Alert goes back to that server.
+    const stop = await entApi('POST', `/api/devices/${enc(e.hostDevId)}/operations`, { notify: true, commands: [{ verb: 'Exec', target: vmOpUri('enterprise', 'Stop') }] });
+    const stopped = await waitForOperation(entApi, stop.json.id);
+    assert.equal(stopped.state, 'succeeded');
+    assert.match(stopped.commands[0].results[0].data, /^200 /);
+    assert.equal(readVm(host.client.tree, 'enterprise')!.state, 'stopped');
+    assert.equal(readVm(host.client.tree, 'personal')!.state, 'running', 'the Personal VM was not touched');
+  } finally {
+    await host.close();
+    await ent.stop();
+    rmSync(dir2, { recursive: true, force: true });
+    await e.stop();
+  }
+});
+
+test('customized bootstrap by a bootstrap document issued for the VM: the host writes it into the VM, the VM client bootstraps and registers', async () => {
+  const e = await env();
+  const host = await startHost(e);
+  try {
+    const { op, vm } = await createVm(e, { name: 'doc-vm', kind: 'enterprise', image: 'personal', bootstrap: 'document' });
+    assert.equal(op.state, 'succeeded', JSON.stringify(vm));
+    const devId = `${e.hostDevId}:vm:doc-vm`;
+    assert.equal(vm.devId, devId);
+    const d = await e.api('GET', `/api/devices/${enc(devId)}`);
+    assert.ok(d.json.lastSeenAt, 'the VM client bootstrapped and checked in');
+    assert.equal(d.json.parentDevId, e.hostDevId);
+    assert.equal(d.json.bootstrapMethod, 'customized');
+    const f = readVm(host.client.tree, 'doc-vm')!;
+    assert.equal(f.bootstrap, 'customized');
+    assert.equal(f.clientDevId, devId);
+    const guest = JSON.parse(readFileSync(join(e.dir, 'vms', 'doc-vm', 'guest.json'), 'utf8')) as { accounts: unknown[]; bootstrap: { documents: { file: string; sec: string; mac: string; pin: string }[] } };
+    assert.deepEqual(guest.accounts, [], 'no ready account: the document is the bootstrap');
+    assert.equal(guest.bootstrap.documents[0].file, 'bootstrap.wbxml');
+    assert.equal(guest.bootstrap.documents[0].sec, 'USERPIN');
+    assert.match(guest.bootstrap.documents[0].mac, /^[0-9A-F]{40}$/i);
+    // Managed directly after bootstrap.
+    const r = await e.api('POST', `/api/devices/${enc(devId)}/operations`, { notify: true, commands: [{ verb: 'Get', target: './DevDetail/Ext/HostDevId' }] });
+    const got = await waitForOperation(e.api, r.json.id);
+    assert.equal(got.commands[0].results[0].data, e.hostDevId);
+    assert.equal((await e.api('POST', `/api/devices/${enc(e.hostDevId)}/vms`, { name: 'x', kind: 'personal', image: 'personal', bootstrap: 'card' })).status, 400);
   } finally {
     await host.close();
     await e.stop();
