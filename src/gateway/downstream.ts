@@ -531,8 +531,7 @@ export class DownstreamHub {
       this.dirtyJobs.clear(); this.dirtyDevices.clear(); this.dirtyExec.clear();
       if (lines.length === 0) return;
       const text = lines.join('\n') + '\n';
-      await mkdir(dirname(this.options.stateFile), { recursive: true });
-      await appendFile(this.options.stateFile, text);
+      await appendFile(this.options.stateFile, text); // its directory was made by compact() at open
       this.journalBytes += text.length;
     });
     if (this.journalBytes > JOURNAL_COMPACT_BYTES) return this.saving.then(() => this.compact());
