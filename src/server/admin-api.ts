@@ -10,6 +10,8 @@ import { CampaignNotFoundError, DeviceExistsError, DeviceNotFoundError, Operatio
 import { OPENAPI } from './openapi.js';
 import { handleCampaignApi } from './campaign-api.js';
 import { handleBootstrapApi, type BootstrapApiContext } from './bootstrap-api.js';
+import { handleVmApi } from './vm-api.js';
+import { deviceManagementFields, handleGatewayApi } from './gateway-api.js';
 import { decodeMessage, encodeXml } from '../syncml/index.js';
 import { DecodeError } from '../errors.js';
 
@@ -26,6 +28,8 @@ export interface AdminApiContext {
   onOperationChange?(op: Operation): void;
   /** The bootstrap role (`/api/bootstrap/...`); absent: those routes answer 404. */
   bootstrap?: BootstrapApiContext;
+  /** ServerID the server presents (VM accounts the server provisions name it). */
+  serverId?: string;
 }
 
 /**
@@ -95,6 +99,8 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
   if (!url.pathname.startsWith('/api/')) return false;
   try {
     if (url.pathname === '/api/openapi.json' && req.method === 'GET') { send(res, 200, OPENAPI); return true; }
+    if (await handleVmApi(req, res, { ...ctx, authorize: () => authorize(req, ctx.tokenHash) })) return true;
+    if (await handleGatewayApi(req, res, { ...ctx, authorize: () => authorize(req, ctx.tokenHash) })) return true;
     authorize(req, ctx.tokenHash);
     if (await handleCampaignApi(req, res, url, ctx.store)) return true;
     const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
@@ -125,7 +131,7 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
         const d = await store.getDevice(parts[1]);
         if (!d) throw new ApiError(404, 'not_found', `no device ${JSON.stringify(parts[1])}`);
         const [tree, sessions, operations] = await Promise.all([store.getTree(d.devId), store.listSessions(d.devId, { limit: 20 }), store.listOperations(d.devId, { limit: 50 })]);
-        send(res, 200, { ...publicDevice(d), tree, sessions, operations: operations.map(publicOperation) });
+        send(res, 200, { ...publicDevice(d), ...(await deviceManagementFields(store, d.devId)), tree, sessions, operations: operations.map(publicOperation) });
         return true;
       }
       case 'POST devices/{}/operations': {
@@ -209,6 +215,7 @@ function authorize(req: IncomingMessage, tokenHash: Buffer): void {
   if (!hasValidBearer(req, tokenHash)) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
 }
 
+/** Read a JSON object body (application/json, at most `max` bytes). */
 export async function readJson(req: IncomingMessage, max: number): Promise<Record<string, unknown>> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') throw new ApiError(415, 'unsupported_media_type', 'send application/json');
@@ -260,6 +267,7 @@ export function intParam(url: URL, name: string, min: number, max: number): numb
   return n;
 }
 
+/** Answer JSON. */
 export function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });

@@ -272,6 +272,7 @@ export class DeviceRepository {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new StoreInputError('limit must be an integer from 1 to 1000');
     let query = this.ctx.db.selectFrom('devices').selectAll().orderBy('dev_id').limit(limit + 1);
     if (q.after !== undefined) query = query.where('dev_id', '>', q.after);
+    if (q.parentDevId !== undefined) query = query.where('parent_dev_id', '=', q.parentDevId);
     if (q.search !== undefined && q.search !== '') {
       const pattern = '%' + likeEscape(q.search.toLowerCase()) + '%';
       query = query.where(sql<boolean>`lower(dev_id) like ${pattern} escape '\\'`);

@@ -101,6 +101,8 @@ export interface ListDevicesQuery {
   after?: string;
   /** Only DevIds containing this text (case-insensitive). */
   search?: string;
+  /** Only devices registered as running on this host (VMs). */
+  parentDevId?: string;
 }
 
 /** One page of devices. */

@@ -1,0 +1,146 @@
+/**
+ * Reading and writing the VM management object (`./Virt`) in a host's tree:
+ * the host agent keeps it equal to reality through these functions. No I/O.
+ *
+ * ACLs: the MO root is granted (Get, Exec) to the host's own servers only;
+ * a VM node may additionally be granted to other servers (`managers`), which
+ * then reach that VM's subtree and nothing else of the MO.
+ */
+import type { DmTree } from '../tree/dm-tree.js';
+import { childUri } from '../tree/uri.js';
+import { instantiateMo, type MoValues } from '../mo/instantiate.js';
+import { VIRT_MO, VIRT_NODES as N, type ManagementMode, type Virtualization, type VmBootstrap, type VmKind, type VmState } from '../mo/virt.js';
+
+/** Root URI of the MO. */
+export const VIRT_ROOT = `./${N.root}`;
+/** URI of a VM's node. */
+export const vmUri = (name: string): string => childUri(childUri(VIRT_ROOT, N.vms), name);
+/** URI of a VM operation's Exec node. */
+export const vmOpUri = (name: string, op: string): string => childUri(childUri(vmUri(name), N.operations), op);
+/** URI of the Create Exec node. */
+export const CREATE_URI = `${VIRT_ROOT}/${N.operations}/${N.create}`;
+
+/** What the MO says about one VM. */
+export interface VmFields {
+  name: string;
+  kind: VmKind;
+  image: string;
+  digest: string;
+  state: VmState;
+  memoryMB: number;
+  vcpus: number;
+  clientInstalled: boolean;
+  clientDevId?: string;
+  managementMode: ManagementMode;
+  bootstrap: VmBootstrap;
+  lastError?: string;
+}
+
+/** The hypervisor facts the MO reports. */
+export interface HypervisorFacts {
+  virtualization: Virtualization;
+  driver: string;
+  product: string;
+  version: string;
+}
+
+/** ACL granting `servers` Get and Exec. */
+export function managersAcl(servers: readonly string[]): string {
+  const who = servers.join('+');
+  return `Get=${who}&Exec=${who}`;
+}
+
+/** Create (or refresh) `./Virt` with the hypervisor facts; the root is granted to `hostServers` only. */
+export function installVirtMo(tree: DmTree, hv: HypervisorFacts, hostServers: readonly string[]): void {
+  instantiateMo(tree, VIRT_MO, {
+    acl: managersAcl(hostServers),
+    values: { [N.hypervisor]: { [N.virtualization]: hv.virtualization, [N.driver]: hv.driver, [N.product]: hv.product, [N.version]: hv.version } },
+  });
+}
+
+function vmValues(f: Partial<VmFields>): Record<string, MoValues[string]> {
+  const v: Record<string, MoValues[string]> = {};
+  if (f.name !== undefined) v[N.name] = f.name;
+  if (f.kind !== undefined) v[N.kind] = f.kind;
+  if (f.image !== undefined) v[N.image] = f.image;
+  if (f.digest !== undefined) v[N.digest] = f.digest;
+  if (f.state !== undefined) v[N.state] = f.state;
+  if (f.memoryMB !== undefined || f.vcpus !== undefined) {
+    const r: Record<string, string> = {};
+    if (f.memoryMB !== undefined) r[N.memory] = String(f.memoryMB);
+    if (f.vcpus !== undefined) r[N.vcpus] = String(f.vcpus);
+    v[N.resources] = r;
+  }
+  if (f.clientInstalled !== undefined) v[N.clientInstalled] = String(f.clientInstalled);
+  if (f.clientDevId !== undefined) v[N.clientDevId] = f.clientDevId;
+  if (f.managementMode !== undefined) v[N.managementMode] = f.managementMode;
+  if (f.bootstrap !== undefined) v[N.bootstrap] = f.bootstrap;
+  if (f.lastError !== undefined) v[N.lastError] = f.lastError;
+  return v;
+}
+
+/**
+ * Create or update a VM's node (with its operation Exec nodes). `managers`
+ * (other servers) are granted the VM's node on creation.
+ */
+export function putVm(tree: DmTree, name: string, fields: Partial<VmFields>, managers?: readonly string[]): void {
+  const fresh = !tree.exists(vmUri(name));
+  const values: Record<string, MoValues[string]> = { ...vmValues(fields) };
+  if (fresh) values[N.operations] = { [N.start]: '', [N.stop]: '', [N.delete]: '', [N.installClient]: '' };
+  instantiateMo(tree, VIRT_MO, { values: { [N.vms]: { [name]: values } } });
+  if (fresh && managers?.length) tree.setAcl(vmUri(name), managersAcl(managers));
+  if (fields.clientDevId === undefined && tree.exists(`${vmUri(name)}/${N.clientDevId}`) && fields.clientInstalled === false) tree.deleteNode(`${vmUri(name)}/${N.clientDevId}`);
+}
+
+/** Clear a VM's LastError (after a success). */
+export function clearVmError(tree: DmTree, name: string): void {
+  const uri = `${vmUri(name)}/${N.lastError}`;
+  if (tree.exists(uri)) tree.deleteNode(uri);
+}
+
+/** Remove a VM's node. */
+export function removeVm(tree: DmTree, name: string): void {
+  if (tree.exists(vmUri(name))) tree.deleteNode(vmUri(name));
+}
+
+/** Names of the VMs in the tree. */
+export function listVmNames(tree: DmTree): string[] {
+  const uri = childUri(VIRT_ROOT, N.vms);
+  return tree.exists(uri) ? tree.childNames(uri) : [];
+}
+
+/** Read a VM's fields back. */
+export function readVm(tree: DmTree, name: string): VmFields | undefined {
+  const base = vmUri(name);
+  if (!tree.exists(base)) return undefined;
+  const get = (rel: string): string | undefined => {
+    const uri = `${base}/${rel}`;
+    if (!tree.exists(uri)) return undefined;
+    const v = tree.readValue(uri);
+    return typeof v === 'string' ? v : v === undefined ? undefined : Buffer.from(v).toString('utf8');
+  };
+  const f: VmFields = {
+    name,
+    kind: (get(N.kind) ?? 'Personal') as VmKind,
+    image: get(N.image) ?? '',
+    digest: get(N.digest) ?? '',
+    state: (get(N.state) ?? 'stopped') as VmState,
+    memoryMB: Number(get(`${N.resources}/${N.memory}`) ?? 0),
+    vcpus: Number(get(`${N.resources}/${N.vcpus}`) ?? 0),
+    clientInstalled: get(N.clientInstalled) === 'true',
+    managementMode: (get(N.managementMode) ?? 'none') as ManagementMode,
+    bootstrap: (get(N.bootstrap) ?? 'none') as VmBootstrap,
+  };
+  const devId = get(N.clientDevId);
+  if (devId) f.clientDevId = devId;
+  const err = get(N.lastError);
+  if (err) f.lastError = err;
+  return f;
+}
+
+/** Record a cached image. */
+export function putImage(tree: DmTree, image: { name: string; kind: VmKind; digest: string; withClient: boolean }): void {
+  instantiateMo(tree, VIRT_MO, {
+    values: { [N.images]: { [image.name]: { [N.name]: image.name, [N.kind]: image.kind, [N.digest]: image.digest, [N.withClient]: String(image.withClient) } } },
+  });
+}
