@@ -74,17 +74,17 @@ async function main(): Promise<void> {
     dropped++;
     return true;
   };
-  // GETs are retried on another node; a POST is not (the API has no idempotency key yet: a retried
-  // POST whose first answer was lost would queue the operation twice) — a failed POST is counted.
-  let postFailures = 0;
-  const api = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
+  // Requests are retried on another node when one dies under them; a POST carries an Idempotency-Key
+  // so that a retry after a lost answer returns the operation the first one queued.
+  let retriedPosts = 0;
+  const api = async (method: string, path: string, body?: unknown, key?: string): Promise<Record<string, unknown>> => {
     for (let attempt = 0; ; attempt++) {
       const live = nodes.filter((n) => !lb.down.has(n.url));
       try {
-        const r = await fetch(`${live[attempt % live.length]!.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+        const r = await fetch(`${live[attempt % live.length]!.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}), ...(key ? { 'idempotency-key': key } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
         return (await r.json()) as Record<string, unknown>;
       } catch (e) {
-        if (method !== 'GET') { postFailures++; return {}; }
+        if (method !== 'GET') retriedPosts++;
         if (attempt > 10) throw e;
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
       while (Date.now() < deadline) {
         const d = seq % deviceCount;
         const token = `soak-${seq++}`;
-        const op = await api('POST', `/api/devices/IMEI:399${String(d).padStart(12, '0')}/operations`, { commands: [{ verb: 'Exec', target: './Vendor/Run', data: token }, { verb: 'Get', target: './DevInfo/DevId' }] });
+        const op = await api('POST', `/api/devices/IMEI:399${String(d).padStart(12, '0')}/operations`, { commands: [{ verb: 'Exec', target: './Vendor/Run', data: token }, { verb: 'Get', target: './DevInfo/DevId' }] }, token);
         if (typeof op.id === 'string') ops.push({ id: op.id, token });
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
       ['sessions (completed / not)', `${sessions - sessionFailures} / ${sessionFailures}`],
       ['session latency p50 / p99', `${p(0.5)} / ${p(0.99)} ms`],
       ['garbage messages sent', String(probes)],
-      ['operations queued', `${ops.length} (+${postFailures} POSTs lost with a node, not retried)`],
+      ['operations queued', `${ops.length} (${retriedPosts} POSTs retried on the other node with their Idempotency-Key)`],
       ['operations by final state', [...byState].map(([k, v]) => `${k} ${v}`).join(', ')],
       ['not final after drain', String(open)],
       ['lost (never run on the device)', String(lost)],

@@ -145,7 +145,17 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
           if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > 366 * 86400) throw new ApiError(400, 'invalid', 'expiresInSeconds must be an integer from 1 to 31622400', 'expiresInSeconds');
           op.expiresAt = new Date(Date.now() + s * 1000);
         }
+        const key = req.headers['idempotency-key'];
+        if (key !== undefined) {
+          if (typeof key !== 'string' || key.length === 0 || key.length > 256) throw new ApiError(400, 'invalid', 'Idempotency-Key must be 1 to 256 characters', 'Idempotency-Key');
+          op.idempotencyKey = key;
+        }
         const created = await store.createOperation(parts[1], op);
+        if (created.replayed) {
+          // A retry of a request that was already served: the same operation, nothing queued or sent again.
+          send(res, 200, publicOperation(created));
+          return true;
+        }
         ctx.onOperationChange?.(created);
         let notified: { sessionId: string } | undefined;
         if (op.notify) {

@@ -100,9 +100,10 @@ export const OPENAPI = {
     '/api/devices/{devId}': { get: { summary: 'A device with its last-known tree, recent sessions and operations', responses: { 200: ok('the device'), ...errors } } },
     '/api/devices/{devId}/operations': {
       post: {
-        summary: 'Queue an operation',
+        summary: 'Queue an operation (with an Idempotency-Key header, a retry returns the operation the first request created, 200)',
+        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 256 } }],
         requestBody: json({ type: 'object', required: ['commands'], properties: { commands: { type: 'array', items: { $ref: '#/components/schemas/Command' } }, atomic: { type: 'boolean' }, notify: { type: 'boolean' }, expiresInSeconds: { type: 'integer', minimum: 1, maximum: 31622400 } } }),
-        responses: { 201: ok('queued', { $ref: '#/components/schemas/Operation' }), ...errors },
+        responses: { 201: ok('queued', { $ref: '#/components/schemas/Operation' }), 200: ok('already queued by an earlier request with this Idempotency-Key', { $ref: '#/components/schemas/Operation' }), ...errors },
       },
     },
     '/api/operations/{id}': {

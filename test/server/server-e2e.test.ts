@@ -325,3 +325,26 @@ test('bulk registration through the API: all or none, errors name the device in 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Idempotency-Key: a retried POST returns the operation the first one queued (200), nothing queued twice', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger });
+  try {
+    const devId = 'IMEI:362000000000001';
+    assert.equal((await api(server.url, 'POST', '/api/devices', { devId, clientAuth: { type: 'md5', name: 'i', secret: 'pw' } })).status, 201);
+    const post = (key: string) => fetch(`${server.url}/api/devices/${devId}/operations`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ commands: [{ verb: 'Get', target: './DevInfo/Man' }] }),
+    });
+    const first = await post('job-42');
+    assert.equal(first.status, 201);
+    const again = await post('job-42');
+    assert.equal(again.status, 200);
+    assert.equal(((await again.json()) as { id: string }).id, ((await first.json()) as { id: string }).id);
+    assert.equal((await post('x'.repeat(300))).status, 400);
+    assert.equal((await api(server.url, 'GET', `/api/devices/${devId}`)).json.operations.length, 1);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
