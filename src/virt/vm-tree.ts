@@ -8,7 +8,8 @@
  */
 import type { DmTree } from '../tree/dm-tree.js';
 import { childUri } from '../tree/uri.js';
-import { instantiateMo, type MoValues } from '../mo/instantiate.js';
+import { instantiateMo } from '../mo/instantiate.js';
+import { findChildDescription } from '../tree/description.js';
 import { VIRT_MO, VIRT_NODES as N, type ManagementMode, type Virtualization, type VmBootstrap, type VmKind, type VmState } from '../mo/virt.js';
 
 /** Root URI of the MO. */
@@ -58,38 +59,52 @@ export function installVirtMo(tree: DmTree, hv: HypervisorFacts, hostServers: re
   });
 }
 
-function vmValues(f: Partial<VmFields>): Record<string, MoValues[string]> {
-  const v: Record<string, MoValues[string]> = {};
-  if (f.name !== undefined) v[N.name] = f.name;
-  if (f.kind !== undefined) v[N.kind] = f.kind;
-  if (f.image !== undefined) v[N.image] = f.image;
-  if (f.digest !== undefined) v[N.digest] = f.digest;
-  if (f.state !== undefined) v[N.state] = f.state;
-  if (f.memoryMB !== undefined || f.vcpus !== undefined) {
-    const r: Record<string, string> = {};
-    if (f.memoryMB !== undefined) r[N.memory] = String(f.memoryMB);
-    if (f.vcpus !== undefined) r[N.vcpus] = String(f.vcpus);
-    v[N.resources] = r;
-  }
-  if (f.clientInstalled !== undefined) v[N.clientInstalled] = String(f.clientInstalled);
-  if (f.clientDevId !== undefined) v[N.clientDevId] = f.clientDevId;
-  if (f.managementMode !== undefined) v[N.managementMode] = f.managementMode;
-  if (f.bootstrap !== undefined) v[N.bootstrap] = f.bootstrap;
-  if (f.lastError !== undefined) v[N.lastError] = f.lastError;
-  return v;
+/** A VM's leaves as (relative path, value, format). */
+function vmLeaves(f: Partial<VmFields>): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  const add = (rel: string, v: string | undefined, format = 'chr') => { if (v !== undefined) out.push([rel, v, format]); };
+  add(N.name, f.name);
+  add(N.kind, f.kind);
+  add(N.image, f.image);
+  add(N.digest, f.digest);
+  add(N.state, f.state);
+  add(`${N.resources}/${N.memory}`, f.memoryMB === undefined ? undefined : String(f.memoryMB), 'int');
+  add(`${N.resources}/${N.vcpus}`, f.vcpus === undefined ? undefined : String(f.vcpus), 'int');
+  add(N.clientInstalled, f.clientInstalled === undefined ? undefined : String(f.clientInstalled), 'bool');
+  add(N.clientDevId, f.clientDevId);
+  add(N.managementMode, f.managementMode);
+  add(N.bootstrap, f.bootstrap);
+  add(N.lastError, f.lastError);
+  return out;
 }
+
+/** The description of one VM node (`VMs/<x>`). */
+const VM_DESCRIPTION = findChildDescription(findChildDescription(VIRT_MO.root, N.vms)!, 'vm')!;
 
 /**
  * Create or update a VM's node (with its operation Exec nodes). `managers`
- * (other servers) are granted the VM's node on creation.
+ * (other servers) are granted the VM's node on creation. Touches only that
+ * VM's subtree, so it costs the same with 5 VMs or 5,000 on the host.
  */
 export function putVm(tree: DmTree, name: string, fields: Partial<VmFields>, managers?: readonly string[]): void {
-  const fresh = !tree.exists(vmUri(name));
-  const values: Record<string, MoValues[string]> = { ...vmValues(fields) };
-  if (fresh) values[N.operations] = { [N.start]: '', [N.stop]: '', [N.delete]: '', [N.installClient]: '' };
-  instantiateMo(tree, VIRT_MO, { values: { [N.vms]: { [name]: values } } });
-  if (fresh && managers?.length) tree.setAcl(vmUri(name), managersAcl(managers));
-  if (fields.clientDevId === undefined && tree.exists(`${vmUri(name)}/${N.clientDevId}`) && fields.clientInstalled === false) tree.deleteNode(`${vmUri(name)}/${N.clientDevId}`);
+  const base = vmUri(name);
+  const fresh = !tree.exists(base);
+  if (fresh) {
+    tree.createNode(base, { format: 'node' });
+    tree.createNode(`${base}/${N.resources}`, { format: 'node' });
+    tree.createNode(`${base}/${N.operations}`, { format: 'node' });
+    for (const op of [N.start, N.stop, N.delete, N.installClient]) tree.createNode(`${base}/${N.operations}/${op}`, { format: 'null' });
+  }
+  for (const [rel, value, format] of vmLeaves(fields)) {
+    const uri = `${base}/${rel}`;
+    if (tree.exists(uri)) tree.setValue(uri, value, { format });
+    else tree.createNode(uri, { format, value });
+  }
+  if (fresh) {
+    tree.bindDescription(base, VM_DESCRIPTION);
+    if (managers?.length) tree.setAcl(base, managersAcl(managers));
+  }
+  if (fields.clientDevId === undefined && tree.exists(`${base}/${N.clientDevId}`) && fields.clientInstalled === false) tree.deleteNode(`${base}/${N.clientDevId}`);
 }
 
 /** Clear a VM's LastError (after a success). */
