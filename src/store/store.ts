@@ -352,6 +352,9 @@ function openPostgres(loc: Extract<StoreLocation, { dialect: 'postgres' }>, opti
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  // Nor a client in use (PostgreSQL restarted under a running query): the query's rejection reports it;
+  // without a listener the client's 'error' event would be an uncaught exception.
+  pool.on('connect', (client) => { client.on('error', () => undefined); });
   return pool;
 }
 
