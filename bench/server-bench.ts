@@ -40,6 +40,7 @@
  * (`--cpu-prof` profiles the server child: a .cpuprofile per child in DIR).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -114,7 +115,7 @@ export interface ServerBenchResult {
   queueMs: number;
   /** One probe session: HTTP exchanges, bytes of each request and answer. */
   probe: { exchanges: number; requestBytes: number[]; responseBytes: number[] };
-  dm: { warmup: PhaseResult; throughput: PhaseResult; latency: PhaseResult; halfMax: PhaseResult & { rate: number } };
+  dm: { warmup: PhaseResult; throughput: PhaseResult; latency: PhaseResult; halfMax: PhaseResult & { rate: number }; hostile: PhaseResult & { badMessages: number } };
   bare: { warmup: PhaseResult; throughput: PhaseResult; latency: PhaseResult };
   ratio: number;
   rssAfterSetup: number;
@@ -331,6 +332,59 @@ export class Transport {
   }
 }
 
+/** Bad messages per second sent during the hostile phase. */
+const HOSTILE_PER_SEC = 100;
+
+/**
+ * A prober beside the honest devices: alternately a malformed message and a
+ * package 1 with wrong md5 credentials for a registered device, at a fixed
+ * rate, from another source address (127.0.0.2: the server's failed-auth
+ * rate limit then throttles the prober, as it would a real one, not the
+ * devices); its answers are read and dropped.
+ */
+class HostileTraffic {
+  private sent = 0;
+  private readonly timer: NodeJS.Timeout;
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(url: string, perSec: number) {
+    const garbage = new TextEncoder().encode('<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><Garbage');
+    const tree = benchTree();
+    this.timer = setInterval(() => {
+      const n = this.sent++;
+      let body: Uint8Array = garbage;
+      if (n % 2 === 1) {
+        const id = deviceIdentity(n % 1000);
+        const cs = new ClientSession({
+          tree, deviceId: id.devId, devInfo: [{ uri: './DevInfo/DevId', value: id.devId }], sessionId: 'BAD', initiator: 'client',
+          account: { serverId: SERVER_ID, serverUri: url, encoding: 'xml', client: { scheme: 'md5', name: id.name, secret: 'wrong', nonce: new Uint8Array(0) }, server: { scheme: 'none', name: '', secret: '', nonce: new Uint8Array(0) } },
+        });
+        body = cs.start().bytes;
+      }
+      const u = new URL(url);
+      const p = new Promise<void>((resolve) => {
+        const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent: this.agent, localAddress: '127.0.0.2', headers: { 'content-type': 'application/vnd.syncml.dm+xml', 'content-length': body.length } }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', () => resolve());
+        req.end(body);
+      });
+      this.inFlight.add(p);
+      void p.finally(() => this.inFlight.delete(p));
+    }, 1000 / perSec);
+  }
+
+  /** Stop; resolves with how many bad messages were sent. */
+  async stop(): Promise<number> {
+    clearInterval(this.timer);
+    await Promise.all(this.inFlight);
+    this.agent.destroy();
+    return this.sent;
+  }
+}
+
 /** Hands out device indexes round-robin; a batch never holds a device twice. */
 class DeviceCursor {
   private at = 0;
@@ -491,6 +545,13 @@ export async function runServerBench(quick: boolean, options: { profileDir?: str
     // For reading the figure above: latency when the server is not overloaded (half its measured max).
     const halfRate = Math.max(1, Math.round(dmThroughput.sessionsPerSec / 2));
     const dmHalf = await openLoop(dm.run, await queue(Math.max(20, Math.round((halfRate * s.latencyMs) / 1000))), halfRate, s.maxInFlight, serverCpu, renew);
+    // The same closed loop while a prober sends malformed messages and wrong credentials: honest sessions must not suffer much.
+    const hostileDevices = await queue(planned);
+    const prober = new HostileTraffic(`${ready.url}/dm`, HOSTILE_PER_SEC);
+    const dmHostile = await closedLoop(dm.run, hostileDevices, s.throughputMs, s.concurrency, serverCpu, renew);
+    const hostileSent = await prober.stop();
+    unused(hostileDevices, dmHostile.sessions);
+    log(`under hostile traffic: ${dmHostile.sessionsPerSec.toFixed(0)} sessions/s (${hostileSent} bad messages)`);
     const after = await dmChild.request({ cmd: 'stats' }, 'stats', 60_000);
     await dmChild.close();
 
@@ -511,7 +572,7 @@ export async function runServerBench(quick: boolean, options: { profileDir?: str
     log(`bare: ${bareThroughput.sessionsPerSec.toFixed(0)} sessions/s`);
     await bareChild.close();
 
-    const phases = [dmWarmup, dmThroughput, dmLatency, dmHalf, bareWarmup, bareThroughput, bareLatency];
+    const phases = [dmWarmup, dmThroughput, dmLatency, dmHalf, dmHostile, bareWarmup, bareThroughput, bareLatency];
     return {
       mode: quick ? 'quick' : 'full',
       settings: s,
@@ -520,14 +581,14 @@ export async function runServerBench(quick: boolean, options: { profileDir?: str
       registerMs: ready.registerMs,
       queuedOperations, queueMs,
       probe: { exchanges, requestBytes: probe.recording.requests.map((r) => r.bytes.length), responseBytes: probe.recording.responseBytes },
-      dm: { warmup: dmWarmup, throughput: dmThroughput, latency: dmLatency, halfMax: { ...dmHalf, rate: halfRate } },
+      dm: { warmup: dmWarmup, throughput: dmThroughput, latency: dmLatency, halfMax: { ...dmHalf, rate: halfRate }, hostile: { ...dmHostile, badMessages: hostileSent } },
       bare: { warmup: bareWarmup, throughput: bareThroughput, latency: bareLatency },
       ratio: dmThroughput.sessionsPerSec / bareThroughput.sessionsPerSec,
       rssAfterSetup: ready.rssAfterSetup,
       rssAfterRuns: after.rss,
       heapUsedAfterRuns: after.heapUsed,
       counters: after.counters,
-      dmSessionsTotal: 1 + dmWarmup.sessions + dmThroughput.sessions + dmLatency.sessions + dmHalf.sessions,
+      dmSessionsTotal: 1 + dmWarmup.sessions + dmThroughput.sessions + dmLatency.sessions + dmHalf.sessions + dmHostile.sessions,
       pass: {
         throughput: dmThroughput.sessionsPerSec >= SERVER_TARGETS.sessionsPerSec,
         p99: dmLatency.latencyMs.p99 <= SERVER_TARGETS.p99Ms,
@@ -591,11 +652,13 @@ export function formatServerBench(r: ServerBenchResult): string {
       [`latency at ${int(s.rate)}/s offered (p50 / p90 / p99 / max)`, lat(d.latency), lat(b.latency), '', `p99 ≤ ${SERVER_TARGETS.p99Ms} ms`, mark(r.pass.p99)],
       [`  achieved rate`, `${int(d.latency.sessionsPerSec)}/s`, `${int(b.latency.sessionsPerSec)}/s`, '', '', ''],
       [`latency at ${int(d.halfMax.rate)}/s offered (half of dmvisor's max)`, lat(d.halfMax), '', '', '', ''],
+      [`sessions/s, max, while ${HOSTILE_PER_SEC} bad messages/s arrive (malformed, wrong credentials)`, `${int(d.hostile.sessionsPerSec)} (${f1(d.hostile.sessionsPerSec / d.throughput.sessionsPerSec, 2)}× of max)`, '', '', '', ''],
+      [`  latency (p50 / p90 / p99 / max)`, lat(d.hostile), '', '', '', ''],
       [`server RSS after the runs, ${int(r.devices)} devices`, mb(r.rssAfterRuns), '', '', `≤ ${mb(SERVER_TARGETS.rssBytes)}`, mark(r.pass.rss)],
       [`  RSS after registration / heap used after runs`, `${mb(r.rssAfterSetup)} / ${mb(r.heapUsedAfterRuns)}`, '', '', '', ''],
       [`server CPU per session (at max)`, `${f1(d.throughput.serverCpuMsPerSession, 3)} ms`, `${f1(b.throughput.serverCpuMsPerSession, 3)} ms`, '', '', ''],
       [`generator CPU per session (at max)`, `${f1(d.throughput.generatorCpuMsPerSession, 3)} ms`, `${f1(b.throughput.generatorCpuMsPerSession, 3)} ms`, '', '', ''],
-      [`sessions not completed (all phases)`, int(d.warmup.failed + d.throughput.failed + d.latency.failed + d.halfMax.failed), int(b.warmup.failed + b.throughput.failed + b.latency.failed), '', '0', mark(r.clean)],
+      [`sessions not completed (all phases)`, int(d.warmup.failed + d.throughput.failed + d.latency.failed + d.halfMax.failed + d.hostile.failed), int(b.warmup.failed + b.throughput.failed + b.latency.failed), '', '0', mark(r.clean)],
     ],
   ));
   if (r.counters) {
