@@ -274,7 +274,10 @@ test('dmvisor demo: every step printed; --exit exits 0; without it the server st
   assert.equal(await main(['demo', '--port', '0', '--exit', '--type', 'TypeII'], io), 0, out);
   assert.match(out, /\[1\] build and store the Personal and Enterprise images/);
   assert.match(out, /\[7\] install a DM client on the Personal VM …\n {4}ok/);
-  assert.match(out, /every step succeeded — 10 steps/);
+  for (const [i, method] of [[8, 'document'], [9, 'smartcard'], [10, 'server-initiated'], [11, 'client-initiated']] as const) {
+    assert.match(out, new RegExp(`\\[${i}\\] bootstrap a VM, ${method}: [^\\n]*…\\n {4}ok`), `the ${method} step`);
+  }
+  assert.match(out, /every step succeeded — 14 steps/);
   out = '';
   const { runDemo } = await import('../../src/cli/demo-command.js');
   let reachable = 0;
