@@ -17,7 +17,10 @@
  * A VM with a client becomes a device of its own, registered here with
  * `parentDevId` = the host, DevId `<host>:vm:<name>`; its credentials are the
  * image's ready account (customized bootstrap) or fresh ones sent to the host
- * in the Exec (host-provisioned). Records live in the settings table
+ * in the Exec (host-provisioned), or — with `bootstrap` in the create request
+ * — what the bootstrap role issues for one of the four bootstrap methods
+ * (document, smartcard, server-initiated, client-initiated; docs/virt.md).
+ * Records live in the settings table
  * (`virt:images`, `virt:image:<name>`, `virt:vms:<host>`): no schema change.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

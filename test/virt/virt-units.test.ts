@@ -148,6 +148,18 @@ describe('Create request', () => {
     assert.throws(() => parseCreateRequest('x'.repeat(70000)), /larger than 64 KiB/);
     assert.equal(parseCreateRequest(new TextEncoder().encode('{"name":"a","kind":"Personal","image":"i","imageUrl":"u","digest":"d"}')).name, 'a');
   });
+  it('takes each bootstrap method for the VM and rejects malformed ones', () => {
+    const base = { name: 'a', kind: 'Enterprise', image: 'i', imageUrl: 'u', digest: 'd' };
+    const parse = (bootstrap: unknown) => parseCreateRequest(JSON.stringify({ ...base, bootstrap })).bootstrap;
+    assert.deepEqual(parse({ method: 'smartcard', data: 'AAAA', pin: '123456' }), { method: 'smartcard', data: 'AAAA', pin: '123456' });
+    assert.deepEqual(parse({ method: 'server-initiated', pin: '123456' }), { method: 'server-initiated', pin: '123456' });
+    assert.equal(parse({ method: 'client-initiated', account: { serverId: 'bs' } })?.method, 'client-initiated');
+    assert.throws(() => parse({ method: 'smartcard', data: 'not base64!' }), /bootstrap must be/);
+    assert.throws(() => parse({ method: 'server-initiated' }), /bootstrap\.pin is required/);
+    assert.throws(() => parse({ method: 'client-initiated', account: [] }), /bootstrap\.account/);
+    assert.throws(() => parse({ method: 'telepathy' }), /bootstrap must be/);
+    assert.throws(() => parse({ method: 'document', data: 'AAAA', pin: 7 }), /bootstrap\.pin must be a string/);
+  });
 });
 
 describe('VM MO', () => {
