@@ -33,7 +33,7 @@ import { CREATE_URI, vmOpUri, vmUri } from '../virt/vm-tree.js';
 import { managementOf, setManagement } from './gateway-api.js';
 import { GW_MODES, type GwMode } from '../mo/gwmo.js';
 import { ApiError, readJson, send } from './admin-api.js';
-import { securityOf, type BootstrapService } from './bootstrap-service.js';
+import { BootstrapServiceError, securityOf, type BootstrapService } from './bootstrap-service.js';
 import { encodeCardImage, OID_CP_BOOTSTRAP, OID_DM_BOOTSTRAP } from '../bootstrap/virtual-card.js';
 import { CP_WBXML_TYPE } from '../bootstrap/cp-document.js';
 
@@ -159,6 +159,7 @@ export async function handleVmApi(req: IncomingMessage, res: ServerResponse, ctx
   } catch (e) {
     if (e instanceof ApiError) send(res, e.status, { error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } });
     else if (e instanceof ImageError) send(res, 400, { error: { code: 'invalid_image', message: e.message } });
+    else if (e instanceof BootstrapServiceError) send(res, e.statusHint >= 400 && e.statusHint < 500 ? e.statusHint : 500, { error: { code: e.statusHint === 409 ? 'exists' : 'bootstrap_refused', message: e.message } });
     else throw e;
     return true;
   }
@@ -319,7 +320,7 @@ async function createVm(req: IncomingMessage, res: ServerResponse, ctx: VmApiCon
 
 async function createVmLocked(req: IncomingMessage, res: ServerResponse, ctx: VmApiContext, host: string, a: { name: string; kind: string; imageName: string; img: ImageRecord; withClient: boolean | undefined; extra: Record<string, unknown> }): Promise<void> {
   const { name, kind, imageName, img, extra } = a;
-  const vms = await syncVmsLocked(ctx.store, host);
+  const vms = await syncVmsLocked(ctx.store, host, ctx.bootstrap?.service);
   const existing = vms.find((v) => v.name === name);
   if (existing && existing.state !== 'failed' && existing.state !== 'deleted') throw new ApiError(409, 'exists', `host ${host} already has a VM named ${name} (${existing.state})`, 'name');
   const boot = extra.bootstrapMethod as VmBootstrapMethod | undefined;
@@ -335,6 +336,7 @@ async function createVmLocked(req: IncomingMessage, res: ServerResponse, ctx: Vm
   const devId = withClient ? (mode === 'proxy' ? `${host}/${name}` : `${host}:vm:${name}`) : undefined;
   const data: Record<string, unknown> = { name, kind, image: imageName, imageUrl: blobUrl(req, img.token), digest: img.digest, withClient, ...extra };
   const pendingRec: Pick<VmRecord, 'pendingPush' | 'enrollment'> = {};
+  if (devId && boot) await clearForBootstrap(ctx.store, host, devId);
   if (devId && mode) await setManagement(ctx.store, devId, { via: host, mode, node: name });
   if (devId && mode === 'proxy') {
     // It never authenticates to the server: credentials nobody holds.
@@ -342,7 +344,7 @@ async function createVmLocked(req: IncomingMessage, res: ServerResponse, ctx: Vm
   } else if (devId && wantDocument) {
     // Customized bootstrap proper: a bootstrap document issued for this VM (USERPIN, a fresh PIN), written into the VM by its host.
     data.devId = devId;
-    const pin = String(100000 + (randomBytes(4).readUInt32BE(0) % 900000));
+    const pin = freshPin();
     const doc = await ctx.bootstrap!.service.issue(devId, 'customized', undefined, securityOf({ sec: 'USERPIN', pin }), { replace: true });
     await ctx.store.updateDevice(devId, { parentDevId: host });
     data.bootstrap = { method: 'document', data: Buffer.from(doc.bytes).toString('base64'), ...(doc.sec ? { sec: doc.sec } : {}), ...(doc.mac ? { mac: doc.mac } : {}), pin };
@@ -378,6 +380,20 @@ async function createVmLocked(req: IncomingMessage, res: ServerResponse, ctx: Vm
   send(res, 202, { ...publicVm(rec), operationId: op.id, ...(notifyError ? { notifyError } : {}) });
 }
 
+/**
+ * Before a bootstrap for `devId`: a device left by an earlier VM of this name
+ * on this host without a bootstrap (host-provisioned) is removed so the
+ * bootstrap can register it afresh; a device that is not this host's VM is
+ * never taken over (409).
+ */
+async function clearForBootstrap(store: Store, host: string, devId: string): Promise<void> {
+  const existing = await store.getDevice(devId);
+  if (!existing) return;
+  const ours = existing.parentDevId === host || (existing.parentDevId === undefined && existing.bootstrapMethod !== undefined);
+  if (!ours) throw new ApiError(409, 'exists', `device ${devId} is registered and is not a VM of ${host}; a bootstrap may not take it over`, 'name');
+  if (!existing.bootstrapMethod) await store.deleteDevice(devId);
+}
+
 /** A fresh 6-digit PIN (USERPIN) for one VM's bootstrap. */
 function freshPin(): string {
   return String(100000 + (randomBytes(4).readUInt32BE(0) % 900000));
@@ -409,8 +425,6 @@ async function prepareVmBootstrap(ctx: VmApiContext, host: string, devId: string
     return {};
   }
   if (boot === 'server-initiated') {
-    const existing = await ctx.store.getDevice(devId);
-    if (existing && !existing.bootstrapMethod) throw new ApiError(409, 'exists', `device ${devId} is registered by an operator; a bootstrap may not take it over`);
     const pin = freshPin();
     data.bootstrap = { method: 'server-initiated', pin };
     return { pendingPush: { pin } };
@@ -438,7 +452,7 @@ async function vmOperation(req: IncomingMessage, res: ServerResponse, ctx: VmApi
 }
 
 async function vmOperationLocked(req: IncomingMessage, res: ServerResponse, ctx: VmApiContext, host: string, name: string, opName: string): Promise<void> {
-  const vms = await syncVmsLocked(ctx.store, host);
+  const vms = await syncVmsLocked(ctx.store, host, ctx.bootstrap?.service);
   const vm = vms.find((v) => v.name === name && v.state !== 'deleted' && v.state !== 'failed');
   if (!vm) throw new ApiError(404, 'not_found', `host ${host} has no VM ${JSON.stringify(name)}`);
   let data: string | undefined;

@@ -163,7 +163,18 @@ test('bad bootstrap requests for a VM are refused with the field named, nothing 
       assert.equal(r.status, status, `${JSON.stringify(body)}: ${JSON.stringify(r.json)}`);
       assert.equal(r.json.error.field, field, JSON.stringify(r.json));
     }
+    // A device of that DevId that is not this host's VM is never taken over by a VM's bootstrap.
+    const other = `${HOST}:vm:taken`;
+    assert.equal((await e.api('POST', '/api/devices', { devId: other, clientAuth: { type: 'md5', name: 'op', secret: 'op-secret' } })).status, 201);
+    for (const bootstrap of ['document', 'smartcard', 'server-initiated', 'client-initiated']) {
+      const r = await e.api('POST', `/api/devices/${enc(HOST)}/vms`, { name: 'taken', kind: 'enterprise', image: 'bare', bootstrap });
+      assert.equal(r.status, 409, `${bootstrap}: ${JSON.stringify(r.json)}`);
+    }
+    const untouched = (await e.api('GET', `/api/devices/${enc(other)}`)).json;
+    assert.equal(untouched.bootstrapMethod, undefined, 'the operator-registered device is unchanged');
+    assert.equal(untouched.parentDevId, undefined);
     assert.equal((await e.api('GET', `/api/devices/${enc(HOST)}/vms`)).json.vms.length, 0);
+    assert.equal((await e.api('GET', '/api/bootstrap/enrollments')).json.enrollments.length, 0, 'no enrollment secret left behind');
   } finally {
     await e.stop();
   }
