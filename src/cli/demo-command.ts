@@ -1,7 +1,8 @@
 /**
  * `dmvisor demo [--port N] [--type TypeI|TypeII] [--exit]` — the whole
  * direct-management scenario on this machine: a server, a host, a Personal
- * and an Enterprise VM, then GwMO transparent and proxy management of two
+ * and an Enterprise VM, a VM bootstrapped by each of the four bootstrap
+ * methods, then GwMO transparent and proxy management of two
  * more Enterprise VMs through the host's gateway, printed step by step. Without `--exit` the server
  * stays up for the user to look around (admin API, token printed); with
  * `--exit` it stops and exits 0 only if every step succeeded (a smoke test).
@@ -28,7 +29,7 @@ export async function runDemo(args: string[], io: CliIo, signals: { onStop(fn: (
   if (type !== 'TypeI' && type !== 'TypeII') throw new UsageError('--type must be TypeI or TypeII');
   let n = 0;
   const run = await runScenario({
-    port, virtualization: type, gatewayModes: true,
+    port, virtualization: type, gatewayModes: true, bootstrapMethods: true,
     onStep: (phase, s) => {
       if (phase === 'start') io.stdout(`[${++n}] ${s.title} …\n`);
       else io.stdout(`    ${s.ok ? 'ok  ' : 'FAIL'} ${s.detail ?? ''} (${s.ms} ms)\n`);

@@ -20,6 +20,8 @@ import { TransportError } from '../transport/transport-error.js';
 /** What the bootstrap routes need. */
 export interface BootstrapApiContext {
   service: BootstrapService;
+  /** The bootstrap server role (client-initiated): its public URL and ServerID, for accounts that point at it. */
+  endpoint?: { url: string; serverId: string };
   /** Told about every issued bootstrap (logs). */
   onIssued?: (e: { devId: string; method: string; profile: string; sec?: string }) => void;
 }

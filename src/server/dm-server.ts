@@ -131,7 +131,7 @@ export class DmServer {
     const eventsApi = new EventsApi(events, tokenHash);
     const consoleDir = options.consoleDir ?? defaultConsoleDir();
     // Created once the port is known (RespURI needs it); requests cannot arrive before.
-    const ref: { endpoint?: DmEndpoint; bootstrap?: BootstrapEndpoint; bootstrapService?: BootstrapService } = {};
+    const ref: { endpoint?: DmEndpoint; bootstrap?: BootstrapEndpoint; bootstrapService?: BootstrapService; bootstrapUrl?: string } = {};
     const bootstrapPath = options.bootstrapPath ?? '/bootstrap';
     const handler: http.RequestListener = (req, res) => {
       route(req, res).catch((e: unknown) => {
@@ -202,7 +202,7 @@ export class DmServer {
       }
       if (eventsApi.handle(req, res)) return;
       const onOperationChange = (op: { id: string; devId: string; state: string }) => events.publish({ type: 'operation', operationId: op.id, devId: op.devId, state: op.state });
-      const bootstrap = { service: ref.bootstrapService!, onIssued: (e: object) => log.info({ event: 'bootstrap-issued', ...e }, 'bootstrap issued') };
+      const bootstrap = { service: ref.bootstrapService!, endpoint: { url: ref.bootstrapUrl!, serverId: ref.bootstrap!.serverId }, onIssued: (e: object) => log.info({ event: 'bootstrap-issued', ...e }, 'bootstrap issued') };
       if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024, onOperationChange, bootstrap, serverId })) return;
       if (url.pathname === '/healthz') { res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'); return; }
       if (url.pathname === '/readyz') {
@@ -233,7 +233,7 @@ export class DmServer {
       }, ...(options.maxOpenSessions !== undefined ? { maxOpenSessions: options.maxOpenSessions } : {}), publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
       ...(options.sessionIdleMs !== undefined ? { sessionIdleMs: options.sessionIdleMs } : {}),
       onSessionEnd: (e) => {
-        onVmHostSessionEnd(store, e.devId);
+        onVmHostSessionEnd(store, e.devId, ref.bootstrapService);
         metrics.sessions.inc({ state: e.state });
         metrics.sessionSeconds.observe(e.ms / 1000);
         log.info({ event: 'session-end', devId: e.devId, state: e.state, reason: e.reason, messages: e.messages, ms: e.ms }, 'session ended');
@@ -252,8 +252,9 @@ export class DmServer {
     });
     ref.endpoint = endpoint;
     ref.bootstrapService = new BootstrapService(store, { serverId, dmUrl: options.publicUrl ?? `${base}${dmPath}` });
+    ref.bootstrapUrl = options.publicUrl ? new URL(bootstrapPath, options.publicUrl).href : `${base}${bootstrapPath}`;
     ref.bootstrap = new BootstrapEndpoint({
-      service: ref.bootstrapService, publicUrl: options.publicUrl ? new URL(bootstrapPath, options.publicUrl).href : `${base}${bootstrapPath}`,
+      service: ref.bootstrapService, publicUrl: ref.bootstrapUrl,
       onEvent: (e) => (e.event === 'refused' ? log.warn({ ...e, event: `bootstrap-${e.event}` }, 'bootstrap refused') : log.info({ ...e, event: `bootstrap-${e.event}` }, 'bootstrap')),
     });
     const sweepMs = options.operationSweepMs ?? 30_000;

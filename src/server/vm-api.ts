@@ -17,7 +17,10 @@
  * A VM with a client becomes a device of its own, registered here with
  * `parentDevId` = the host, DevId `<host>:vm:<name>`; its credentials are the
  * image's ready account (customized bootstrap) or fresh ones sent to the host
- * in the Exec (host-provisioned). Records live in the settings table
+ * in the Exec (host-provisioned), or — with `bootstrap` in the create request
+ * — what the bootstrap role issues for one of the four bootstrap methods
+ * (document, smartcard, server-initiated, client-initiated; docs/virt.md).
+ * Records live in the settings table
  * (`virt:images`, `virt:image:<name>`, `virt:vms:<host>`): no schema change.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -30,7 +33,9 @@ import { CREATE_URI, vmOpUri, vmUri } from '../virt/vm-tree.js';
 import { managementOf, setManagement } from './gateway-api.js';
 import { GW_MODES, type GwMode } from '../mo/gwmo.js';
 import { ApiError, readJson, send } from './admin-api.js';
-import { securityOf, type BootstrapService } from './bootstrap-service.js';
+import { BootstrapServiceError, securityOf, type BootstrapService } from './bootstrap-service.js';
+import { encodeCardImage, OID_CP_BOOTSTRAP, OID_DM_BOOTSTRAP } from '../bootstrap/virtual-card.js';
+import { CP_WBXML_TYPE } from '../bootstrap/cp-document.js';
 
 /** What the VM routes need. */
 export interface VmApiContext {
@@ -40,8 +45,8 @@ export interface VmApiContext {
   maxBodyBytes: number;
   /** ServerID the server presents (host-provisioned VM accounts name it). */
   serverId?: string;
-  /** The bootstrap role: issues per-VM bootstrap documents (`bootstrap: "document"`). */
-  bootstrap?: { service: BootstrapService };
+  /** The bootstrap role: issues a VM's bootstrap (`bootstrap: "document" | "smartcard" | "server-initiated" | "client-initiated"`). */
+  bootstrap?: { service: BootstrapService; endpoint?: { url: string; serverId: string } };
 }
 
 interface ImageRecord { name: string; kind: string; withClient: boolean; digest: string; size: number; token: string; account: boolean; bootstrap?: string; storedAt: string }
@@ -60,7 +65,17 @@ interface VmRecord {
   ops: VmOpRef[];
   /** Last alert id already applied (crash reports). */
   seenAlert?: number;
+  /** How the VM's client was asked to bootstrap (the create request's `bootstrap`). */
+  bootstrap?: VmBootstrapMethod;
+  /** Server-initiated: the PIN of the push still to send once the host reports the VM's push address. */
+  pendingPush?: { pin: string };
+  /** Client-initiated with a per-VM enrollment secret: removed once the VM has enrolled. */
+  enrollment?: string;
 }
+
+/** The create request's `bootstrap` values: how a VM with no account gets one. */
+export const VM_BOOTSTRAP_METHODS = ['document', 'smartcard', 'server-initiated', 'client-initiated'] as const;
+export type VmBootstrapMethod = typeof VM_BOOTSTRAP_METHODS[number];
 
 const IMAGES_KEY = 'virt:images';
 const imageKey = (name: string) => `virt:image:${name}`;
@@ -77,9 +92,9 @@ const hostsInFlight = new WeakMap<Store, Set<string>>();
  * flight, apply what finished (VM state, the VM device's notification
  * address) right away, so the VM can be reached without listing VMs first.
  */
-export function onVmHostSessionEnd(store: Store, devId: string): void {
+export function onVmHostSessionEnd(store: Store, devId: string, bootstrap?: BootstrapService): void {
   if (!hostsInFlight.get(store)?.has(devId)) return;
-  void syncVms(store, devId).catch(() => undefined);
+  void syncVms(store, devId, bootstrap).catch(() => undefined);
 }
 
 async function getJson<T>(store: Store, key: string, dflt: T): Promise<T> {
@@ -118,7 +133,7 @@ export async function handleVmApi(req: IncomingMessage, res: ServerResponse, ctx
       case 'POST devices/{}/vms': await createVm(req, res, ctx, parts[1]); return true;
       case 'GET devices/{}/vms': {
         const host = await requireHost(ctx.store, parts[1]);
-        const vms = await syncVms(ctx.store, host);
+        const vms = await syncVms(ctx.store, host, ctx.bootstrap?.service);
         const tree = await ctx.store.getTree(host, `./${N.root}/${N.hypervisor}`);
         const hv = (leaf: string) => tree.find((n) => n.uri === `./${N.root}/${N.hypervisor}/${leaf}`)?.value;
         // Devices registered as this host's VMs by other means (no VM record here) are VMs of the host too.
@@ -132,7 +147,7 @@ export async function handleVmApi(req: IncomingMessage, res: ServerResponse, ctx
       }
       case 'GET devices/{}/vms/{}': {
         const host = await requireHost(ctx.store, parts[1]);
-        const vm = (await syncVms(ctx.store, host)).find((v) => v.name === parts[3]);
+        const vm = (await syncVms(ctx.store, host, ctx.bootstrap?.service)).find((v) => v.name === parts[3]);
         if (!vm) throw new ApiError(404, 'not_found', `host ${host} has no VM ${JSON.stringify(parts[3])}`);
         send(res, 200, publicVm(vm));
         return true;
@@ -144,6 +159,7 @@ export async function handleVmApi(req: IncomingMessage, res: ServerResponse, ctx
   } catch (e) {
     if (e instanceof ApiError) send(res, e.status, { error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } });
     else if (e instanceof ImageError) send(res, 400, { error: { code: 'invalid_image', message: e.message } });
+    else if (e instanceof BootstrapServiceError) send(res, e.statusHint >= 400 && e.statusHint < 500 ? e.statusHint : 500, { error: { code: e.statusHint === 409 ? 'exists' : 'bootstrap_refused', message: e.message } });
     else throw e;
     return true;
   }
@@ -284,10 +300,14 @@ async function createVm(req: IncomingMessage, res: ServerResponse, ctx: VmApiCon
     extra[k] = body[k];
   }
   if (body.bootstrap !== undefined) {
-    if (body.bootstrap !== 'document') throw new ApiError(400, 'invalid', 'bootstrap must be "document" (a per-VM bootstrap document; default: the image\'s account or a host-provisioned one)', 'bootstrap');
+    if (!(VM_BOOTSTRAP_METHODS as readonly unknown[]).includes(body.bootstrap)) throw new ApiError(400, 'invalid', `bootstrap must be one of ${VM_BOOTSTRAP_METHODS.join(', ')} (default: the image's account or a host-provisioned one)`, 'bootstrap');
     if (!ctx.bootstrap) throw new ApiError(400, 'invalid', 'this server has no bootstrap role', 'bootstrap');
-    if (body.withClient === false) throw new ApiError(400, 'invalid', 'a bootstrap document needs a VM with a client', 'bootstrap');
-    extra.bootstrapDocument = true;
+    if (body.withClient === false) throw new ApiError(400, 'invalid', 'a bootstrap needs a VM with a client', 'bootstrap');
+    extra.bootstrapMethod = body.bootstrap;
+  }
+  if (body.enrollment !== undefined) {
+    if (body.bootstrap !== 'client-initiated') throw new ApiError(400, 'invalid', 'enrollment applies to bootstrap "client-initiated"', 'enrollment');
+    extra.enrollment = bodyStr(body, 'enrollment', 64);
   }
   if (body.mode !== undefined) {
     if (!(GW_MODES as readonly unknown[]).includes(body.mode)) throw new ApiError(400, 'invalid', `mode must be one of ${GW_MODES.join(', ')}`, 'mode');
@@ -300,18 +320,23 @@ async function createVm(req: IncomingMessage, res: ServerResponse, ctx: VmApiCon
 
 async function createVmLocked(req: IncomingMessage, res: ServerResponse, ctx: VmApiContext, host: string, a: { name: string; kind: string; imageName: string; img: ImageRecord; withClient: boolean | undefined; extra: Record<string, unknown> }): Promise<void> {
   const { name, kind, imageName, img, extra } = a;
-  const vms = await syncVmsLocked(ctx.store, host);
+  const vms = await syncVmsLocked(ctx.store, host, ctx.bootstrap?.service);
   const existing = vms.find((v) => v.name === name);
   if (existing && existing.state !== 'failed' && existing.state !== 'deleted') throw new ApiError(409, 'exists', `host ${host} already has a VM named ${name} (${existing.state})`, 'name');
-  const wantDocument = extra.bootstrapDocument === true;
-  delete extra.bootstrapDocument;
-  const withClient = wantDocument || (a.withClient ?? img.withClient);
+  const boot = extra.bootstrapMethod as VmBootstrapMethod | undefined;
+  const enrollmentName = extra.enrollment as string | undefined;
+  delete extra.bootstrapMethod;
+  delete extra.enrollment;
+  const wantDocument = boot === 'document';
+  const withClient = boot !== undefined || (a.withClient ?? img.withClient);
   const mode = extra.mode as GwMode | undefined;
   if (mode && !withClient) throw new ApiError(400, 'invalid', 'mode applies to a VM with a DM client', 'mode');
-  if (mode === 'proxy' && wantDocument) throw new ApiError(400, 'invalid', 'a proxy-mode VM gets its account from its gateway, not from a bootstrap document', 'mode');
+  if (mode === 'proxy' && boot) throw new ApiError(400, 'invalid', 'a proxy-mode VM gets its account from its gateway, not from a bootstrap', 'mode');
   // Proxy mode (GwMO): the VM's DevId is local to its host; the server knows it as <host>/<name>.
   const devId = withClient ? (mode === 'proxy' ? `${host}/${name}` : `${host}:vm:${name}`) : undefined;
   const data: Record<string, unknown> = { name, kind, image: imageName, imageUrl: blobUrl(req, img.token), digest: img.digest, withClient, ...extra };
+  const pendingRec: Pick<VmRecord, 'pendingPush' | 'enrollment'> = {};
+  if (devId && boot) await clearForBootstrap(ctx.store, host, devId);
   if (devId && mode) await setManagement(ctx.store, devId, { via: host, mode, node: name });
   if (devId && mode === 'proxy') {
     // It never authenticates to the server: credentials nobody holds.
@@ -319,10 +344,13 @@ async function createVmLocked(req: IncomingMessage, res: ServerResponse, ctx: Vm
   } else if (devId && wantDocument) {
     // Customized bootstrap proper: a bootstrap document issued for this VM (USERPIN, a fresh PIN), written into the VM by its host.
     data.devId = devId;
-    const pin = String(100000 + (randomBytes(4).readUInt32BE(0) % 900000));
+    const pin = freshPin();
     const doc = await ctx.bootstrap!.service.issue(devId, 'customized', undefined, securityOf({ sec: 'USERPIN', pin }), { replace: true });
     await ctx.store.updateDevice(devId, { parentDevId: host });
     data.bootstrap = { method: 'document', data: Buffer.from(doc.bytes).toString('base64'), ...(doc.sec ? { sec: doc.sec } : {}), ...(doc.mac ? { mac: doc.mac } : {}), pin };
+  } else if (devId && boot && boot !== 'document') {
+    data.devId = devId;
+    Object.assign(pendingRec, await prepareVmBootstrap(ctx, host, devId, name, boot, enrollmentName, data));
   } else if (devId) {
     data.devId = devId;
     const blob = await ctx.store.getSetting(blobKey(imageName));
@@ -346,10 +374,76 @@ async function createVmLocked(req: IncomingMessage, res: ServerResponse, ctx: Vm
   ]);
   const rec: VmRecord = {
     name, kind, image: imageName, digest: img.digest, withClient, state: 'creating', createdAt: new Date().toISOString(),
-    ops: [{ op: 'create', operationId: op.id }], ...(devId ? { devId } : {}),
+    ops: [{ op: 'create', operationId: op.id }], ...(devId ? { devId } : {}), ...(boot ? { bootstrap: boot } : {}), ...pendingRec,
   };
   await saveVms(ctx.store, host, [...vms.filter((v) => v.name !== name), rec]);
   send(res, 202, { ...publicVm(rec), operationId: op.id, ...(notifyError ? { notifyError } : {}) });
+}
+
+/**
+ * Before a bootstrap for `devId`: a device left by an earlier VM of this name
+ * on this host without a bootstrap (host-provisioned) is removed so the
+ * bootstrap can register it afresh; a device that is not this host's VM is
+ * never taken over (409).
+ */
+async function clearForBootstrap(store: Store, host: string, devId: string): Promise<void> {
+  const existing = await store.getDevice(devId);
+  if (!existing) return;
+  const ours = existing.parentDevId === host || (existing.parentDevId === undefined && existing.bootstrapMethod !== undefined);
+  if (!ours) throw new ApiError(409, 'exists', `device ${devId} is registered and is not a VM of ${host}; a bootstrap may not take it over`, 'name');
+  if (!existing.bootstrapMethod) await store.deleteDevice(devId);
+}
+
+/** A fresh 6-digit PIN (USERPIN) for one VM's bootstrap. */
+function freshPin(): string {
+  return String(100000 + (randomBytes(4).readUInt32BE(0) % 900000));
+}
+
+/**
+ * The other three bootstrap methods for a VM (`document` is inline above):
+ * what goes to the host in the Create (`data.bootstrap`) and what the VM
+ * record keeps until the VM has bootstrapped.
+ * - smartcard: a per-VM virtual card (the bootstrap document, USERPIN) the
+ *   host hands to the VM; the device is registered now, `smartcard`.
+ * - server-initiated: only a PIN; the VM listens, and once the host reports
+ *   its push address the server pushes the bootstrap (WSP push, SEC/MAC).
+ * - client-initiated: an account for the bootstrap server with an enrollment
+ *   secret — a named pre-shared one, or one issued for this VM only (removed
+ *   once it has enrolled).
+ */
+async function prepareVmBootstrap(ctx: VmApiContext, host: string, devId: string, name: string, boot: Exclude<VmBootstrapMethod, 'document'>, enrollmentName: string | undefined, data: Record<string, unknown>): Promise<Pick<VmRecord, 'pendingPush' | 'enrollment'>> {
+  const service = ctx.bootstrap!.service;
+  if (boot === 'smartcard') {
+    const pin = freshPin();
+    const doc = await service.issue(devId, 'smartcard', undefined, securityOf({ sec: 'USERPIN', pin }), { replace: true });
+    await ctx.store.updateDevice(devId, { parentDevId: host });
+    const card = encodeCardImage({
+      cardId: `vm-${name}-${randomBytes(4).toString('hex')}`,
+      files: [{ oid: doc.contentType === CP_WBXML_TYPE ? OID_CP_BOOTSTRAP : OID_DM_BOOTSTRAP, contentType: doc.contentType, ...(doc.sec ? { sec: doc.sec, mac: doc.mac } : {}), data: doc.bytes }],
+    });
+    data.bootstrap = { method: 'smartcard', data: Buffer.from(card).toString('base64'), pin };
+    return {};
+  }
+  if (boot === 'server-initiated') {
+    const pin = freshPin();
+    data.bootstrap = { method: 'server-initiated', pin };
+    return { pendingPush: { pin } };
+  }
+  const endpoint = ctx.bootstrap!.endpoint;
+  if (!endpoint) throw new ApiError(400, 'invalid', 'this server has no bootstrap server role', 'bootstrap');
+  let enrollment;
+  if (enrollmentName !== undefined) {
+    enrollment = await service.enrollment(enrollmentName);
+    if (!enrollment) throw new ApiError(404, 'not_found', `no enrollment secret ${JSON.stringify(enrollmentName)}`, 'enrollment');
+    if (enrollment.devId !== undefined && enrollment.devId !== devId) throw new ApiError(400, 'invalid', `enrollment ${enrollmentName} is bound to another device`, 'enrollment');
+  } else {
+    enrollment = await service.createEnrollment({ name: `vm-${randomBytes(8).toString('hex')}`, devId });
+  }
+  data.bootstrap = {
+    method: 'client-initiated',
+    account: { serverId: endpoint.serverId, serverUri: endpoint.url, encoding: 'xml', clientAuth: { type: 'BASIC', name: enrollment.name, secret: enrollment.secret } },
+  };
+  return enrollmentName === undefined ? { enrollment: enrollment.name } : {};
 }
 
 async function vmOperation(req: IncomingMessage, res: ServerResponse, ctx: VmApiContext, hostId: string, name: string, opName: string): Promise<void> {
@@ -358,7 +452,7 @@ async function vmOperation(req: IncomingMessage, res: ServerResponse, ctx: VmApi
 }
 
 async function vmOperationLocked(req: IncomingMessage, res: ServerResponse, ctx: VmApiContext, host: string, name: string, opName: string): Promise<void> {
-  const vms = await syncVmsLocked(ctx.store, host);
+  const vms = await syncVmsLocked(ctx.store, host, ctx.bootstrap?.service);
   const vm = vms.find((v) => v.name === name && v.state !== 'deleted' && v.state !== 'failed');
   if (!vm) throw new ApiError(404, 'not_found', `host ${host} has no VM ${JSON.stringify(name)}`);
   let data: string | undefined;
@@ -395,8 +489,8 @@ function detailOf(op: Operation): { status?: number; json?: Record<string, unkno
  * alerts: finished operations set the state (and the VM device's
  * notification address), failures give the reason, crash alerts mark the VM.
  */
-async function syncVms(store: Store, host: string): Promise<VmRecord[]> {
-  return withHostLock(store, host, () => syncVmsLocked(store, host));
+async function syncVms(store: Store, host: string, bootstrap?: BootstrapService): Promise<VmRecord[]> {
+  return withHostLock(store, host, () => syncVmsLocked(store, host, bootstrap));
 }
 
 /** VM records of a host are read-modified-written one change at a time (per process: the server is single-node). */
@@ -412,7 +506,7 @@ function withHostLock<T>(store: Store, host: string, fn: () => Promise<T>): Prom
   return run;
 }
 
-async function syncVmsLocked(store: Store, host: string): Promise<VmRecord[]> {
+async function syncVmsLocked(store: Store, host: string, bootstrap?: BootstrapService): Promise<VmRecord[]> {
   const vms = await getJson<VmRecord[]>(store, vmsKey(host), []);
   let changed = false;
   for (const vm of vms) {
@@ -431,6 +525,7 @@ async function syncVmsLocked(store: Store, host: string): Promise<VmRecord[]> {
         const link = await managementOf(store, vm.devId);
         if (link.mode !== d.json.mode || link.via !== host) await setManagement(store, vm.devId, { via: host, mode: d.json.mode, node: vm.name });
       }
+      if (last.op === 'create' && vm.devId) await finishVmBootstrap(store, host, vm, d.json, bootstrap);
       if (typeof d.json?.notifyAddress === 'string' && vm.devId) {
         const dev = await store.getDevice(vm.devId);
         if (dev && dev.notifyAddress !== d.json.notifyAddress) await store.updateDevice(vm.devId, { notifyAddress: d.json.notifyAddress });
@@ -472,8 +567,37 @@ async function syncVmsLocked(store: Store, host: string): Promise<VmRecord[]> {
   return live;
 }
 
+/**
+ * After a successful Create: push the server-initiated bootstrap to the
+ * address the host reported, link the VM's device to its host (a device
+ * that enrolled itself was registered without one), drop a per-VM
+ * enrollment secret once used.
+ */
+async function finishVmBootstrap(store: Store, host: string, vm: VmRecord, result: Record<string, unknown> | undefined, bootstrap: BootstrapService | undefined): Promise<void> {
+  const devId = vm.devId!;
+  if (vm.pendingPush) {
+    const address = result?.pushAddress;
+    if (typeof address !== 'string') vm.reason = 'server-initiated bootstrap: the host reported no push address for the VM';
+    else if (!bootstrap) return; // pushed by the next sync that has the bootstrap role
+    else {
+      try {
+        await bootstrap.push(devId, address, undefined, securityOf({ sec: 'USERPIN', pin: vm.pendingPush.pin }), { replace: true });
+      } catch (e) {
+        vm.reason = `server-initiated bootstrap: the push to ${address} failed: ${(e as Error).message}`;
+      }
+    }
+    delete vm.pendingPush;
+  }
+  const dev = await store.getDevice(devId);
+  if (dev && dev.parentDevId === undefined && dev.bootstrapMethod) await store.updateDevice(devId, { parentDevId: host });
+  if (vm.enrollment && bootstrap && dev) {
+    await bootstrap.deleteEnrollment(vm.enrollment);
+    delete vm.enrollment;
+  }
+}
+
 function publicVm(vm: VmRecord): Record<string, unknown> {
-  const { seenAlert: _s, ops, ...rest } = vm;
+  const { seenAlert: _s, ops, pendingPush: _p, enrollment: _e, ...rest } = vm;
   const last = ops[ops.length - 1];
   return {
     ...rest, clientInstalled: vm.withClient, managementMode: vm.devId && vm.withClient ? 'direct' : 'none',

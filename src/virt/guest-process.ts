@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadDeviceConfig } from '../cli/client-command.js';
 import { DmClient } from '../client/dm-client.js';
+import { listDmAccounts } from '../mo/index.js';
 import type { DmTree } from '../tree/dm-tree.js';
 import { connectVmChannel } from '../transport/vm-channel.js';
 
@@ -40,15 +41,21 @@ export async function runGuest(vmDir: string, socketPath: string, name: string):
     client = await DmClient.open({
       config,
       ...(gatewaySocket ? { http: { socketPath: gatewaySocket } } : {}),
-      log: (e) => { if (e.event === 'session-end') channel.send({ type: 'client-session', state: e.result.state, ...(e.result.reason ? { reason: e.result.reason } : {}) }); },
+      log: (e) => {
+        if (e.event !== 'session-end') return;
+        // A completed session with the bootstrap server is not the registration: the follow-up session with the new server is.
+        if (e.serverId === config.bootstrap?.server && e.result.state === 'completed') return;
+        channel.send({ type: 'client-session', state: e.result.state, ...(e.result.reason ? { reason: e.result.reason } : {}) });
+      },
     });
     const hostDevId = info.hostDevId;
     addGuestExtensions(client.tree, typeof hostDevId === 'string' ? hostDevId : undefined);
     if (config.notifications) {
       const ports = await client.listen();
-      if (ports.httpPort !== undefined) channel.send({ type: 'client-listening', httpPort: ports.httpPort });
+      if (ports.httpPort !== undefined) channel.send({ type: 'client-listening', httpPort: ports.httpPort, ...(ports.udpPort !== undefined ? { udpPort: ports.udpPort } : {}) });
     }
-    await client.runSession();
+    // No account yet (server-initiated bootstrap): wait for the push; the client contacts the new server after applying it.
+    if (listDmAccounts(client.tree).length > 0) await client.runSession();
   }
   channel.send({ type: 'hello', name, pid: process.pid });
   const guestConfig = join(vmDir, 'guest.json');

@@ -81,11 +81,24 @@ export interface CreateRequest {
   managers?: string[];
   /** How the server manages the VM's client (GwMO): direct, transparent, or proxy (the client's server is the gateway). Default: the gateway's default mode. */
   mode?: GwMode;
-  /** A bootstrap document issued for this VM (customized bootstrap): Base64 WBXML + SEC/MAC/PIN. */
-  bootstrap?: { method: 'document'; data: string; sec?: string; mac?: string; pin?: string };
+  /**
+   * How the VM's client bootstraps (it gets no ready account):
+   * `document` — a bootstrap document issued for this VM (customized): Base64 WBXML + SEC/MAC/PIN;
+   * `smartcard` — a virtual card image (Base64) handed to the VM, with its PIN;
+   * `server-initiated` — the client listens for a pushed bootstrap (verified with the PIN);
+   * `client-initiated` — an account for the bootstrap server (with an enrollment secret).
+   */
+  bootstrap?: CreateBootstrap;
   memoryMB?: number;
   vcpus?: number;
 }
+
+/** The Create request's `bootstrap`. */
+export type CreateBootstrap =
+  | { method: 'document'; data: string; sec?: string; mac?: string; pin?: string }
+  | { method: 'smartcard'; data: string; pin?: string }
+  | { method: 'server-initiated'; pin: string }
+  | { method: 'client-initiated'; account: Record<string, unknown> };
 
 /** Guest config file name inside a VM directory. */
 export const GUEST_CONFIG = 'guest.json';
@@ -93,6 +106,7 @@ const CREATE_MARKER = 'create-op.json';
 
 interface GuestStatus {
   httpPort?: number;
+  udpPort?: number;
   sessions: { state: string; reason?: string }[];
   waiters: (() => void)[];
 }
@@ -254,7 +268,8 @@ export class HostAgent {
         proxy = await this.gateway!.provisionProxy(req.name);
         await writeFile(join(dir, VM_INFO), JSON.stringify({ name: req.name, hostDevId: this.devId, gatewaySocket: proxy.socket }));
         client = await this.writeGuestConfig(dir, req.name, image, proxy.localId, proxy.account);
-      } else if (withClient) client = await this.writeGuestConfig(dir, req.name, req.bootstrap ? withDocument(image, req.bootstrap) : image, req.devId, req.bootstrap ? undefined : req.account);
+      } else if (withClient && req.bootstrap) client = await this.writeBootstrapGuest(dir, req.name, image, req.devId, req.bootstrap);
+      else if (withClient) client = await this.writeGuestConfig(dir, req.name, image, req.devId, req.account);
       await this.hypervisor.define({ name: req.name, dir, image, memoryMB, vcpus });
       try {
         await this.hypervisor.start(req.name);
@@ -262,7 +277,10 @@ export class HostAgent {
         throw new JobError(500, (e as Error).message);
       }
       let notifyAddress: string | undefined;
-      if (client) notifyAddress = await this.waitForRegistration(req.name, client.devId);
+      let pushAddress: string | undefined;
+      // Server-initiated: the client has no account yet; it is ready when it listens, and the server pushes to it.
+      if (client && req.bootstrap?.method === 'server-initiated') ({ notifyAddress, pushAddress } = await this.waitForListening(req.name, client.devId));
+      else if (client) notifyAddress = await this.waitForRegistration(req.name, client.devId);
       if (proxy) notifyAddress = undefined; // reached through the gateway only
       const globalId = proxy ? `${this.devId}/${proxy.localId}` : client?.devId;
       putVm(t, req.name, {
@@ -272,7 +290,7 @@ export class HostAgent {
       if (client && this.gateway) this.gateway.attach({ node: req.name, vmName: req.name, localId: client.devId, deviceId: globalId!, mode });
       this.bindVmOps(req.name);
       await rm(join(dir, CREATE_MARKER), { force: true });
-      return `200 ${JSON.stringify({ vm: req.name, state: 'running', ...(client ? { devId: globalId, mode } : {}), ...(notifyAddress ? { notifyAddress } : {}) })}`;
+      return `200 ${JSON.stringify({ vm: req.name, state: 'running', ...(client ? { devId: globalId, mode } : {}), ...(notifyAddress ? { notifyAddress } : {}), ...(pushAddress ? { pushAddress } : {}) })}`;
     } catch (e) {
       await this.hypervisor.undefine(req.name).catch(() => undefined);
       await this.gateway?.detach(req.name).catch(() => undefined);
@@ -356,14 +374,18 @@ export class HostAgent {
    * `account.json` (customized). A bootstrap document or smartcard the image
    * carries is written beside it and referenced in the `bootstrap` section.
    */
-  private async writeGuestConfig(dir: string, name: string, image: Image, devId: string | undefined, account: Record<string, unknown> | undefined): Promise<{ devId: string; bootstrap: VmBootstrap }> {
+  private async writeGuestConfig(dir: string, name: string, image: Image, devId: string | undefined, account: Record<string, unknown> | undefined, how?: { section: Record<string, unknown>; method: VmBootstrap; udp?: boolean }): Promise<{ devId: string; bootstrap: VmBootstrap }> {
     const fromImage = imageAccount(image);
     const chosen = account ?? fromImage;
     const b = image.manifest.bootstrap;
     const bootstrapDoc = b && b.method !== 'customized' ? b : undefined;
-    if (!chosen && !bootstrapDoc) throw new JobError(400, `no DM account for the client of VM ${name}: the image carries none and the request gives none`);
+    if (!chosen && !bootstrapDoc && !how) throw new JobError(400, `no DM account for the client of VM ${name}: the image carries none and the request gives none`);
     const id = devId ?? `${this.devId}:vm:${name}`;
     const guest = guestClientConfig({ devId: id, kind: image.manifest.kind, ...(chosen ? { account: chosen } : {}), ...(bootstrapDoc ? { bootstrap: bootstrapDoc } : {}) });
+    if (how) {
+      guest.bootstrap = how.section;
+      if (how.udp) guest.notifications = { ...(guest.notifications as object), udpPort: 0 };
+    }
     if (bootstrapDoc) await writeFile(join(dir, bootstrapDoc.file.split('/').pop()!), image.files[bootstrapDoc.file]);
     try {
       parseDeviceConfig(guest, `${name}/${GUEST_CONFIG}`);
@@ -372,8 +394,22 @@ export class HostAgent {
       throw e;
     }
     await writeFile(join(dir, GUEST_CONFIG), JSON.stringify(guest, null, 2));
-    const bootstrap: VmBootstrap = account ? 'host-provisioned' : bootstrapDoc ? (bootstrapDoc.method === 'smartcard' ? 'smartcard' : 'customized') : 'customized';
+    const bootstrap: VmBootstrap = how ? how.method : account ? 'host-provisioned' : bootstrapDoc ? (bootstrapDoc.method === 'smartcard' ? 'smartcard' : 'customized') : 'customized';
     return { devId: id, bootstrap };
+  }
+
+  /**
+   * The guest config of a VM that bootstraps (no ready account): the
+   * document or card written beside it, or a listener waiting for a push,
+   * or a bootstrap-server account (see {@link CreateBootstrap}).
+   */
+  private async writeBootstrapGuest(dir: string, name: string, image: Image, devId: string | undefined, b: CreateBootstrap): Promise<{ devId: string; bootstrap: VmBootstrap }> {
+    if (b.method === 'document' || b.method === 'smartcard') return this.writeGuestConfig(dir, name, withBootstrapFile(image, b), devId, undefined);
+    const { 'account.json': _a, ...files } = image.files;
+    const { bootstrap: _b, ...manifest } = image.manifest;
+    const bare: Image = { manifest: { ...manifest, withClient: true }, files };
+    if (b.method === 'server-initiated') return this.writeGuestConfig(dir, name, bare, devId, undefined, { section: { pin: b.pin }, method: 'server-initiated', udp: true });
+    return this.writeGuestConfig(dir, name, bare, devId, b.account, { section: { server: b.account.serverId }, method: 'client-initiated' });
   }
 
   // ───────────── guests ─────────────
@@ -388,7 +424,10 @@ export class HostAgent {
     this.gateway?.onGuestMessage(name, m);
     if (m.type === 'hello') this.gateway?.setReachable(name, true);
     const g = this.guest(name);
-    if (m.type === 'client-listening' && typeof m.httpPort === 'number') g.httpPort = m.httpPort;
+    if (m.type === 'client-listening' && typeof m.httpPort === 'number') {
+      g.httpPort = m.httpPort;
+      if (typeof m.udpPort === 'number') g.udpPort = m.udpPort;
+    }
     else if (m.type === 'client-session' && typeof m.state === 'string') g.sessions.push({ state: m.state, ...(typeof m.reason === 'string' ? { reason: m.reason } : {}) });
     else if (m.type === 'error' && typeof m.message === 'string') g.sessions.push({ state: 'failed', reason: m.message });
     else return;
@@ -410,6 +449,26 @@ export class HostAgent {
       if (this.hypervisor.state(name) !== 'running') throw new JobError(500, `VM ${name} stopped before its DM client registered`);
       const left = until - Date.now();
       if (left <= 0) throw new JobError(504, `the DM client of VM ${name} did not register within ${timeoutMs} ms`);
+      await new Promise<void>((r) => { const t = setTimeout(r, Math.min(left, 500)); g.waiters.push(() => { clearTimeout(t); r(); }); });
+    }
+  }
+
+  /** Wait for the VM's client to listen (it has no account yet: a server-initiated bootstrap will be pushed to it). */
+  private async waitForListening(name: string, devId: string): Promise<{ notifyAddress: string; pushAddress: string }> {
+    const timeoutMs = this.options.registerTimeoutMs ?? 20000;
+    const until = Date.now() + timeoutMs;
+    const g = this.guest(name);
+    for (;;) {
+      if (g.httpPort !== undefined) {
+        const a = this.config.guestAddress.includes(':') ? `[${this.config.guestAddress}]` : this.config.guestAddress;
+        // WAP push over UDP when the guest listens there (SEC/MAC in the WSP content type), else HTTP POST to its /bootstrap.
+        return { notifyAddress: `http://${a}:${g.httpPort}/notify`, pushAddress: g.udpPort !== undefined ? `udp://${a}:${g.udpPort}` : `http://${a}:${g.httpPort}/bootstrap` };
+      }
+      const failed = g.sessions.find((s) => s.state === 'failed');
+      if (failed) throw new JobError(500, `the DM client of VM ${name} (${devId}) failed to start: ${failed.reason ?? 'no reason'}`);
+      if (this.hypervisor.state(name) !== 'running') throw new JobError(500, `VM ${name} stopped before its DM client listened`);
+      const left = until - Date.now();
+      if (left <= 0) throw new JobError(504, `the DM client of VM ${name} did not listen within ${timeoutMs} ms`);
       await new Promise<void>((r) => { const t = setTimeout(r, Math.min(left, 500)); g.waiters.push(() => { clearTimeout(t); r(); }); });
     }
   }
@@ -462,12 +521,14 @@ export class HostAgent {
   }
 }
 
-/** The image with a per-VM bootstrap document in place of its own bootstrap and account. */
-function withDocument(image: Image, b: NonNullable<CreateRequest['bootstrap']>): Image {
+/** The image with a per-VM bootstrap document or virtual card in place of its own bootstrap and account. */
+function withBootstrapFile(image: Image, b: Extract<CreateBootstrap, { method: 'document' | 'smartcard' }>): Image {
   const { 'account.json': _a, ...files } = image.files;
+  const file = b.method === 'smartcard' ? 'bootstrap/card.img' : 'bootstrap/bootstrap.wbxml';
+  const sec = b.method === 'document' ? { ...(b.sec ? { sec: b.sec } : {}), ...(b.mac ? { mac: b.mac } : {}) } : {};
   return {
-    manifest: { ...image.manifest, withClient: true, bootstrap: { method: 'document', file: 'bootstrap/bootstrap.wbxml', ...(b.sec ? { sec: b.sec } : {}), ...(b.mac ? { mac: b.mac } : {}), ...(b.pin ? { pin: b.pin } : {}) } },
-    files: { ...files, 'bootstrap/bootstrap.wbxml': new Uint8Array(Buffer.from(b.data, 'base64')) },
+    manifest: { ...image.manifest, withClient: true, bootstrap: { method: b.method, file, ...sec, ...(b.pin ? { pin: b.pin } : {}) } },
+    files: { ...files, [file]: new Uint8Array(Buffer.from(b.data, 'base64')) },
   };
 }
 
@@ -493,13 +554,40 @@ export function guestClientConfig(o: {
   if (b && b.method !== 'customized') {
     const file = b.file.split('/').pop()!;
     guest.bootstrap = b.method === 'smartcard'
-      ? { smartcard: { virtual: file } }
+      ? { smartcard: { virtual: file }, ...(b.pin ? { pin: b.pin } : {}) }
       : { documents: [{ file, ...(b.sec ? { sec: b.sec } : {}), ...(b.mac ? { mac: b.mac } : {}), ...(b.pin ? { pin: b.pin } : {}) }] };
   }
   return guest;
 }
 
 // ───────────── request parsing ─────────────
+
+function parseCreateBootstrap(raw: unknown): CreateBootstrap {
+  const shape = 'bootstrap must be { method: "document", data: <Base64>, sec?, mac?, pin? } | { method: "smartcard", data: <Base64 card>, pin? } | { method: "server-initiated", pin } | { method: "client-initiated", account }';
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new JobError(400, shape);
+  const b = raw as Record<string, unknown>;
+  for (const k of ['sec', 'mac', 'pin'] as const) if (b[k] !== undefined && (typeof b[k] !== 'string' || b[k] === '' || (b[k] as string).length > 256)) throw new JobError(400, `bootstrap.${k} must be a string`);
+  const base64 = typeof b.data === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(b.data);
+  const pin = b.pin ? { pin: b.pin as string } : {};
+  switch (b.method) {
+    case 'document':
+      if (!base64) throw new JobError(400, shape);
+      return { method: 'document', data: b.data as string, ...(b.sec ? { sec: b.sec as string } : {}), ...(b.mac ? { mac: b.mac as string } : {}), ...pin };
+    case 'smartcard':
+      if (!base64) throw new JobError(400, shape);
+      return { method: 'smartcard', data: b.data as string, ...pin };
+    case 'server-initiated':
+      if (!b.pin) throw new JobError(400, 'bootstrap.pin is required for a server-initiated bootstrap (the pushed document is verified with it)');
+      return { method: 'server-initiated', pin: b.pin as string };
+    case 'client-initiated': {
+      const a = b.account;
+      if (typeof a !== 'object' || a === null || Array.isArray(a) || typeof (a as Record<string, unknown>).serverId !== 'string') throw new JobError(400, 'bootstrap.account must be a bootstrap-server account object with a serverId');
+      return { method: 'client-initiated', account: a as Record<string, unknown> };
+    }
+    default:
+      throw new JobError(400, shape);
+  }
+}
 
 function parseJson(data: ExecContext['data'], what: string): Record<string, unknown> {
   const text = data === undefined ? '' : typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
@@ -542,12 +630,7 @@ export function parseCreateRequest(data: ExecContext['data']): CreateRequest {
     if (!Array.isArray(o.managers) || !o.managers.every((m) => typeof m === 'string' && /^[^\s=&*+]+$/.test(m))) throw new JobError(400, 'managers must be an array of server ids');
     req.managers = o.managers as string[];
   }
-  if (o.bootstrap !== undefined) {
-    const b = o.bootstrap as Record<string, unknown>;
-    if (typeof b !== 'object' || b === null || b.method !== 'document' || typeof b.data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b.data)) throw new JobError(400, 'bootstrap must be { method: "document", data: <Base64>, sec?, mac?, pin? }');
-    for (const k of ['sec', 'mac', 'pin'] as const) if (b[k] !== undefined && typeof b[k] !== 'string') throw new JobError(400, `bootstrap.${k} must be a string`);
-    req.bootstrap = { method: 'document', data: b.data, ...(b.sec ? { sec: b.sec as string } : {}), ...(b.mac ? { mac: b.mac as string } : {}), ...(b.pin ? { pin: b.pin as string } : {}) };
-  }
+  if (o.bootstrap !== undefined) req.bootstrap = parseCreateBootstrap(o.bootstrap);
   for (const k of ['memoryMB', 'vcpus'] as const) {
     if (o[k] === undefined) continue;
     if (!Number.isInteger(o[k]) || (o[k] as number) < 1 || (o[k] as number) > 1 << 20) throw new JobError(400, `${k} must be a positive integer`);

@@ -39,6 +39,8 @@ export interface ScenarioOptions {
   keepGoing?: boolean;
   /** Also show GwMO transparent and proxy management of two more Enterprise VMs (what `dmvisor demo` runs). */
   gatewayModes?: boolean;
+  /** Also bootstrap four more VMs from an image with no account, one per bootstrap method (what `dmvisor demo` runs). */
+  bootstrapMethods?: boolean;
 }
 
 /** What a finished scenario leaves running (stop it with `stop`). */
@@ -161,8 +163,8 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
     return `host checked in; VM management object at ./Virt`;
   });
 
-  const createVm = async (name: string, kind: string, image: string) => {
-    const r = await api('POST', `/api/devices/${enc(hostDevId)}/vms`, { name, kind, image });
+  const createVm = async (name: string, kind: string, image: string, extra: Record<string, unknown> = {}) => {
+    const r = await api('POST', `/api/devices/${enc(hostDevId)}/vms`, { name, kind, image, ...extra });
     must(r.status === 202, `POST vms: ${r.status} ${JSON.stringify(r.json)}`);
     const op = await waitForOperation(api, r.json.operationId);
     const vm = await api('GET', `/api/devices/${enc(hostDevId)}/vms/${name}`);
@@ -220,6 +222,33 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
     must(d.json?.lastSeenAt && d.json.parentDevId === hostDevId, 'the Personal VM did not register');
     return `the Personal VM is now device ${personalDevId}`;
   });
+
+  // The bootstrap methods for a VM (docs/virt.md): each VM starts from the Personal image (no account) and gets one this way.
+  const bootstrapSteps: [string, string, string][] = [
+    ['document', 'customized', 'a bootstrap document issued for the VM, written into it by its host'],
+    ['smartcard', 'smartcard', 'a per-VM virtual smartcard the host hands to the VM'],
+    ['server-initiated', 'server-initiated', 'the VM listens; the server pushes the bootstrap to it'],
+    ['client-initiated', 'client-initiated', 'the VM enrolls with the bootstrap server'],
+  ];
+  for (const [method, recorded, how] of options.bootstrapMethods ? bootstrapSteps : []) {
+    await step(`bootstrap a VM, ${method}: ${how}`, async () => {
+      const vm = await createVm(`boot-${method}`, 'enterprise', 'personal', { bootstrap: method });
+      const devId = vm.devId as string;
+      let d: Json;
+      const until = Date.now() + 15000;
+      // Server-initiated: the push follows the Create; wait for the VM's first session.
+      while (!(d = (await api('GET', `/api/devices/${enc(devId)}`)).json)?.lastSeenAt || !d.parentDevId) {
+        must(Date.now() < until, `VM ${devId} did not register`);
+        await api('GET', `/api/devices/${enc(hostDevId)}/vms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      must(d.bootstrapMethod === recorded && d.parentDevId === hostDevId, `registry: ${JSON.stringify(d)}`);
+      const r = await api('POST', `/api/devices/${enc(devId)}/operations`, { notify: true, commands: [{ verb: 'Get', target: './DevDetail/Ext/HostDevId' }] });
+      const op = await waitForOperation(api, r.json.id);
+      must(op.state === 'succeeded' && op.commands[0].results[0].data === hostDevId, `Get on the VM ${op.state}`);
+      return `${devId} registered (bootstrapMethod ${d.bootstrapMethod}), a VM of ${d.parentDevId}; Get answered`;
+    });
+  }
 
   if (options.gatewayModes) await gatewaySteps(step, must, api, hostDevId);
   return run;

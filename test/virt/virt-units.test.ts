@@ -148,6 +148,18 @@ describe('Create request', () => {
     assert.throws(() => parseCreateRequest('x'.repeat(70000)), /larger than 64 KiB/);
     assert.equal(parseCreateRequest(new TextEncoder().encode('{"name":"a","kind":"Personal","image":"i","imageUrl":"u","digest":"d"}')).name, 'a');
   });
+  it('takes each bootstrap method for the VM and rejects malformed ones', () => {
+    const base = { name: 'a', kind: 'Enterprise', image: 'i', imageUrl: 'u', digest: 'd' };
+    const parse = (bootstrap: unknown) => parseCreateRequest(JSON.stringify({ ...base, bootstrap })).bootstrap;
+    assert.deepEqual(parse({ method: 'smartcard', data: 'AAAA', pin: '123456' }), { method: 'smartcard', data: 'AAAA', pin: '123456' });
+    assert.deepEqual(parse({ method: 'server-initiated', pin: '123456' }), { method: 'server-initiated', pin: '123456' });
+    assert.equal(parse({ method: 'client-initiated', account: { serverId: 'bs' } })?.method, 'client-initiated');
+    assert.throws(() => parse({ method: 'smartcard', data: 'not base64!' }), /bootstrap must be/);
+    assert.throws(() => parse({ method: 'server-initiated' }), /bootstrap\.pin is required/);
+    assert.throws(() => parse({ method: 'client-initiated', account: [] }), /bootstrap\.account/);
+    assert.throws(() => parse({ method: 'telepathy' }), /bootstrap must be/);
+    assert.throws(() => parse({ method: 'document', data: 'AAAA', pin: 7 }), /bootstrap\.pin must be a string/);
+  });
 });
 
 describe('VM MO', () => {
@@ -274,7 +286,10 @@ test('dmvisor demo: every step printed; --exit exits 0; without it the server st
   assert.equal(await main(['demo', '--port', '0', '--exit', '--type', 'TypeII'], io), 0, out);
   assert.match(out, /\[1\] build and store the Personal and Enterprise images/);
   assert.match(out, /\[7\] install a DM client on the Personal VM …\n {4}ok/);
-  assert.match(out, /every step succeeded — 10 steps/);
+  for (const [i, method] of [[8, 'document'], [9, 'smartcard'], [10, 'server-initiated'], [11, 'client-initiated']] as const) {
+    assert.match(out, new RegExp(`\\[${i}\\] bootstrap a VM, ${method}: [^\\n]*…\\n {4}ok`), `the ${method} step`);
+  }
+  assert.match(out, /every step succeeded — 14 steps/);
   out = '';
   const { runDemo } = await import('../../src/cli/demo-command.js');
   let reachable = 0;
