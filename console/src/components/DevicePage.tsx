@@ -4,6 +4,7 @@ import type { AdminApi, CommandInput } from '../api.ts';
 import type { DeviceDetail, Operation } from '../types.ts';
 import { routeHash } from '../lib/route.ts';
 import { statusText } from '../lib/trace.ts';
+import { describeBootstrapMethod } from '../lib/bootstrap.ts';
 import { ErrorBox, Loading, Pairs, When, StateBadge } from './common.tsx';
 import { TreeView } from './TreeView.tsx';
 import { Composer } from './Composer.tsx';
@@ -72,6 +73,7 @@ export function DevicePage({ api, devId, tick }: { api: AdminApi; devId: string;
             <dt>Server auth</dt><dd>{device.serverAuth ? device.serverAuth.type : 'none'}</dd>
             <dt>Notification</dt><dd>{device.notifyAddress ?? 'none'}</dd>
             <dt>Host</dt><dd>{device.parentDevId ? <a href={routeHash({ page: 'device', devId: device.parentDevId })}>{device.parentDevId}</a> : '—'}</dd>
+            {device.bootstrapMethod && <><dt>Bootstrapped</dt><dd>{describeBootstrapMethod(device.bootstrapMethod)}{!device.lastSeenAt && ' — waiting for its first session'}</dd></>}
             <dt>Last check-in</dt><dd><When at={device.lastSeenAt} /></dd>
             <dt>Registered</dt><dd><When at={device.createdAt} /></dd>
           </dl>
