@@ -61,7 +61,7 @@ export function DevicePage({ api, devId, tick }: { api: AdminApi; devId: string;
       <h1 class="devid">{device.devId}</h1>
       <div class="actions">
         <button type="button" onClick={() => void notify()} disabled={!device.notifyAddress} title={device.notifyAddress ? `Send package #0 to ${device.notifyAddress}` : 'The device has no notification address'}>Notify now</button>
-        <a class="button" href={routeHash({ page: 'host', devId: device.devId })}>Topology</a>
+        <a class="button" href={routeHash({ page: 'host', devId: device.devId })}>Topology and VMs</a>
       </div>
       {notice && <p class="notice" role="status">{notice}</p>}
       {actionError !== undefined && <ErrorBox error={actionError} what="The action" />}
