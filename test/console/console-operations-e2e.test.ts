@@ -301,7 +301,7 @@ test('VM actions on a host: create from an image, stop, start, install the clien
     await form.getByText(/carries a ready DM account/).waitFor();
     await form.getByLabel('Name').fill('web-01');
     await form.getByRole('button', { name: 'Create VM' }).click();
-    const createOp = page.locator('li.vm-op').filter({ hasText: 'Create enterprise VM web-01' });
+    const createOp = page.locator('li.vm-op').filter({ hasText: 'Create Enterprise VM web-01' });
     await createOp.getByText('waiting for the host to report the result').waitFor();
     await createOp.locator('.badge').filter({ hasText: 'succeeded' }).waitFor();
     await createOp.locator('.ok').filter({ hasText: /— 200 OK/ }).waitFor();

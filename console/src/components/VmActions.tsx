@@ -102,7 +102,7 @@ export function VmActions({ api, host, vms, tick, onChanged }: { api: AdminApi; 
           </table>
         </div>
       )}
-      <NewVmForm api={api} onCreate={(body) => start(`Create ${body.kind} VM ${body.name}`, () => api.createVm(host, body))} />
+      <NewVmForm api={api} onCreate={(body) => start(`Create ${body.kind === 'enterprise' ? 'Enterprise' : 'Personal'} VM ${body.name}`, () => api.createVm(host, body))} />
     </section>
   );
 }
