@@ -36,14 +36,12 @@ export function VmActions({ api, host, vms, tick, onChanged }: { api: AdminApi; 
     void Promise.all(open.map(async (t) => [t.key, await api.operation(t.operationId).catch(() => undefined)] as const)).then((found) => {
       if (cancelled) return;
       const byKey = new Map(found);
-      let finished = false;
       setTracked((list) => list.map((t) => {
         const op = byKey.get(t.key);
-        if (!op) return t;
-        if (isFinal(op.state) && (!t.op || !isFinal(t.op.state))) finished = true;
-        return { ...t, op };
+        return op ? { ...t, op } : t;
       }));
-      if (finished) onChanged();
+      // These were all in flight when asked: one that is final now changed the VM.
+      if (found.some(([, op]) => op && isFinal(op.state))) onChanged();
     });
     return () => { cancelled = true; };
   }, [api, tick, poll]);
