@@ -32,16 +32,21 @@
  * Options: `--quick` (small corpus, few rounds: a CI smoke run),
  *          `--json FILE` (also write every figure as JSON),
  *          `--only LIST` (comma-separated subset of wbxml-decode, wbxml-encode,
- *          xml-decode, xml-encode, libwbxml, server, bootstrap — e.g. to run one case under
+ *          xml-decode, xml-encode, libwbxml, server, cluster, bootstrap, virt — e.g. to run one case under
  *          `node --cpu-prof`).
  *
  * The DM server figures (sessions/s against a bare node:http baseline, latency,
- * RSS) are bench/server-bench.ts; their method is described there.
+ * RSS) are bench/server-bench.ts, the virtualization figures (VM registration
+ * time, memory per VM) bench/virt-bench.ts, the GwMO gateway figures (proxy
+ * overhead, fan-out to 1,000 VMs, memory per end device) bench/gateway-bench.ts;
+ * their methods are described there.
  */
 import { runClientBench } from './client-bench.js';
 import { formatServerBench, runServerBench, type ServerBenchResult } from './server-bench.js';
 import { formatClusterBench, runClusterBench, type ClusterBenchResult } from './cluster-bench.js';
 import { formatBootstrapBench, runBootstrapBench, type BootstrapBenchResult } from './bootstrap-bench.js';
+import { formatVirtBench, runVirtBench, type VirtBenchResult } from './virt-bench.js';
+import { formatGatewayBench, runGatewayBench, type GatewayBenchResult } from './gateway-bench.js';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -56,7 +61,7 @@ import {
 
 // ───────────────────────────── options ─────────────────────────────
 
-const CASES = ['wbxml-decode', 'wbxml-encode', 'xml-decode', 'xml-encode', 'libwbxml', 'server', 'cluster', 'bootstrap'] as const;
+const CASES = ['wbxml-decode', 'wbxml-encode', 'xml-decode', 'xml-encode', 'libwbxml', 'server', 'cluster', 'bootstrap', 'virt', 'gateway'] as const;
 type CaseId = (typeof CASES)[number];
 
 interface Options {
@@ -1069,6 +1074,36 @@ async function main(): Promise<void> {
     }
   }
 
+  // Virtualization (bench/virt-bench.ts): VM registration time and memory per VM.
+  let virt: VirtBenchResult | { skipped: true; reason: string } = { skipped: true, reason: 'not selected (--only)' };
+  if (opts.only.has('virt')) {
+    console.log('');
+    try {
+      const r = await runVirtBench(opts.quick);
+      virt = r;
+      console.log(formatVirtBench(r, table));
+    } catch (err) {
+      virt = { skipped: true, reason: `virt bench failed: ${(err as Error).stack ?? String(err)}` };
+      console.log(`✗ ${virt.reason}`);
+      process.exitCode = 1;
+    }
+  }
+
+  // GwMO gateway (bench/gateway-bench.ts): in-process server, gateway and 1,000 simulated VMs.
+  let gateway: GatewayBenchResult | { skipped: true; reason: string } = { skipped: true, reason: 'not selected (--only)' };
+  if (opts.only.has('gateway')) {
+    console.log('');
+    try {
+      const r = await runGatewayBench(opts.quick);
+      gateway = r;
+      console.log(formatGatewayBench(r, table));
+    } catch (err) {
+      gateway = { skipped: true, reason: `gateway bench failed: ${(err as Error).stack ?? String(err)}` };
+      console.log(`✗ ${gateway.reason}`);
+      process.exitCode = 1;
+    }
+  }
+
   if (opts.json) {
     const report = {
       machine: m,
@@ -1084,6 +1119,8 @@ async function main(): Promise<void> {
       server,
       cluster,
       bootstrap,
+      virt,
+      gateway,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
       blackhole,
     };

@@ -11,7 +11,11 @@
  * once (`succeeded`), none may be lost, and a command a device ran twice must
  * be visible as a re-send (`attempts`). Prints a table; exits 1 otherwise.
  *
- *   node dist/bench/soak.js [--minutes 10] [--devices 50] [--kill-every 30]
+ * `--drop-rate R` loses that fraction of the nodes' answers after the work was
+ * done (the device sees a reset connection and resends); `--pg-restart-every S`
+ * restarts PostgreSQL itself (pg_ctlcluster, as root) on a timer.
+ *
+ *   node dist/bench/soak.js [--minutes 10] [--devices 50] [--kill-every 30] [--drop-rate 0.01] [--pg-restart-every 0]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,7 +49,9 @@ function startNode(configFile: string): Promise<{ child: ChildProcess; url: stri
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { minutes: { type: 'string' }, devices: { type: 'string' }, 'kill-every': { type: 'string' } } });
+  const { values } = parseArgs({ options: { minutes: { type: 'string' }, devices: { type: 'string' }, 'kill-every': { type: 'string' }, 'drop-rate': { type: 'string' }, 'pg-restart-every': { type: 'string' } } });
+  const dropRate = Number(values['drop-rate'] ?? 0.01);
+  const pgRestartEvery = Number(values['pg-restart-every'] ?? 0);
   const minutes = Number(values.minutes ?? 10);
   const deviceCount = Number(values.devices ?? 50);
   const killEvery = Number(values['kill-every'] ?? 30);
@@ -62,13 +68,23 @@ async function main(): Promise<void> {
   }));
   const nodes = await Promise.all([startNode(config), startNode(config)]);
   lb.backends = nodes.map((n) => n.url);
-  const api = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
+  let dropped = 0;
+  lb.dropAnswer = () => {
+    if (Math.random() >= dropRate) return false;
+    dropped++;
+    return true;
+  };
+  // Requests are retried on another node when one dies under them; a POST carries an Idempotency-Key
+  // so that a retry after a lost answer returns the operation the first one queued.
+  let retriedPosts = 0;
+  const api = async (method: string, path: string, body?: unknown, key?: string): Promise<Record<string, unknown>> => {
     for (let attempt = 0; ; attempt++) {
       const live = nodes.filter((n) => !lb.down.has(n.url));
       try {
-        const r = await fetch(`${live[attempt % live.length]!.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+        const r = await fetch(`${live[attempt % live.length]!.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}), ...(key ? { 'idempotency-key': key } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
         return (await r.json()) as Record<string, unknown>;
       } catch (e) {
+        if (method !== 'GET') retriedPosts++;
         if (attempt > 10) throw e;
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -106,7 +122,7 @@ async function main(): Promise<void> {
       while (Date.now() < deadline) {
         const d = seq % deviceCount;
         const token = `soak-${seq++}`;
-        const op = await api('POST', `/api/devices/IMEI:399${String(d).padStart(12, '0')}/operations`, { commands: [{ verb: 'Exec', target: './Vendor/Run', data: token }, { verb: 'Get', target: './DevInfo/DevId' }] });
+        const op = await api('POST', `/api/devices/IMEI:399${String(d).padStart(12, '0')}/operations`, { commands: [{ verb: 'Exec', target: './Vendor/Run', data: token }, { verb: 'Get', target: './DevInfo/DevId' }] }, token);
         if (typeof op.id === 'string') ops.push({ id: op.id, token });
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -123,6 +139,18 @@ async function main(): Promise<void> {
         lb.down.delete(nodes[i]!.url);
         nodes[i] = again;
         console.log(`soak: ${((Date.now() - t0) / 1000).toFixed(0)} s — node ${i + 1} killed and restarted; ${ops.length} operations queued, ${sessions} sessions`);
+      }
+    })();
+    let pgRestarts = 0;
+    const pgRestarter = (async () => {
+      if (pgRestartEvery <= 0) return;
+      const cluster = (await import('node:fs')).readdirSync('/etc/postgresql')[0];
+      while (Date.now() + pgRestartEvery * 1000 < deadline) {
+        await new Promise((r) => setTimeout(r, pgRestartEvery * 1000));
+        const { execFileSync } = await import('node:child_process');
+        execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', String(cluster), 'main', 'restart']);
+        pgRestarts++;
+        console.log(`soak: ${((Date.now() - t0) / 1000).toFixed(0)} s — PostgreSQL restarted`);
       }
     })();
     const prober = (async () => {
@@ -143,7 +171,7 @@ async function main(): Promise<void> {
         await new Promise((r2) => setTimeout(r2, 200 + Math.random() * 300));
       }
     });
-    await Promise.all([producer, killer, prober, ...devicesWork]);
+    await Promise.all([producer, killer, pgRestarter, prober, ...devicesWork]);
     // Drain: every device checks in until its operations are final (at most 2 minutes).
     const drainEnd = Date.now() + 120_000;
     let open = ops.length;
@@ -171,10 +199,12 @@ async function main(): Promise<void> {
       ['machine', `${os.cpus()[0]?.model.trim()}, ${os.cpus().length} cores, Node ${process.version}; PostgreSQL on 127.0.0.1`],
       ['devices / nodes', `${deviceCount} / 2 (cluster mode, round-robin balancer)`],
       ['node kills (SIGKILL + restart)', String(kills)],
+      ['answers lost on the way (device resent)', `${dropped} (drop rate ${dropRate})`],
+      ['PostgreSQL restarts', String(pgRestarts)],
       ['sessions (completed / not)', `${sessions - sessionFailures} / ${sessionFailures}`],
       ['session latency p50 / p99', `${p(0.5)} / ${p(0.99)} ms`],
       ['garbage messages sent', String(probes)],
-      ['operations queued', String(ops.length)],
+      ['operations queued', `${ops.length} (${retriedPosts} POSTs retried on the other node with their Idempotency-Key)`],
       ['operations by final state', [...byState].map(([k, v]) => `${k} ${v}`).join(', ')],
       ['not final after drain', String(open)],
       ['lost (never run on the device)', String(lost)],

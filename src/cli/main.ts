@@ -12,6 +12,10 @@ import { runServer } from './server-command.js';
 import { runOperator } from './operator-commands.js';
 import { runBootstrap } from './bootstrap-command.js';
 import { runCampaign } from './campaign-command.js';
+import { runHost } from './host-command.js';
+import { runImage } from './image-command.js';
+import { runDemo } from './demo-command.js';
+import { runGateway } from './gateway-commands.js';
 import { DecodeError, DmvisorError } from '../errors.js';
 
 const USAGE = `dmvisor — an OMA Device Management (SyncML DM 1.2) stack for devices that host virtual machines
@@ -28,6 +32,10 @@ commands:
   client     run a DM client: one session (--once) or listen for notifications (--daemon)
   tree       management objects: print an MO's DDF (tree ddf DMAcc)
   bootstrap  bootstrap documents, cards, pushes, enrollment secrets (build, card, push, enroll, profile)
+  host       run a host agent: DM client + hypervisor + VM management object (--config host.json)
+  image      VM images: build, push to a server, inspect
+  gateway    GwMO gateways: a host's inventory, a VM's mode (direct/transparent/proxy), fan-out
+  demo       server + host + Personal and Enterprise VMs, step by step (--exit: smoke test)
   help       this text
   version    print the version
 
@@ -54,6 +62,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return runTree(rest, io);
       case 'server':
         return await runServer(rest, io);
+      case 'host':
+        return await runHost(rest, io);
+      case 'image':
+        return await runImage(rest, io);
+      case 'gateway':
+        return await runGateway(rest, io);
+      case 'demo':
+        return await runDemo(rest, io);
       case 'devices': case 'get': case 'set': case 'exec': case 'notify': case 'sessions': case 'trace':
         return await runOperator(command, rest, io);
       case 'campaign':

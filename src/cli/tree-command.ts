@@ -22,7 +22,7 @@ export function runTree(args: string[], io: CliIo): number {
     throw new UsageError(`${sub === undefined ? 'missing' : `unknown`} tree command${sub ? ' ' + JSON.stringify(sub) : ''}\n\n${TREE_USAGE}`);
   }
   if (values.list) {
-    for (const mo of Object.values(STANDARD_MOS)) io.stdout(`${mo.name.padEnd(10)} ${mo.id.padEnd(36)} ${mo.location}\n`);
+    for (const mo of Object.values(STANDARD_MOS)) io.stdout(`${mo.name.padEnd(12)} ${mo.id.padEnd(40)} ${mo.location}\n`);
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`name one management object\n\n${TREE_USAGE}`);

@@ -23,6 +23,7 @@ import { addDmAccount, createStandardTree, listDmAccounts, moResolver, type DmAc
 import { ClientSession, type ClientSessionResult, type GenericAlert } from '../session/client-session.js';
 import type { AuthScheme, ClientAccount } from '../session/client-account.js';
 import type { UiHandler } from '../session/command-executor.js';
+import type { ManagementTree } from '../tree/management-tree.js';
 import { NotificationGate } from '../session/notification-gate.js';
 import { DmHttpClient, type DmHttpClientOptions } from '../transport/http-client.js';
 import { NotificationListener, type NotificationOrigin } from '../transport/notification-listener.js';
@@ -71,6 +72,17 @@ export interface FollowUpSession {
   result: ClientSessionResult;
 }
 
+/**
+ * A role layered on the client's sessions (the GwMO gateway): the tree the
+ * session engine runs commands on, and an asynchronous step before each
+ * server message is handed to the engine (where the gateway runs proxied
+ * commands downstream).
+ */
+export interface SessionHooks {
+  tree: ManagementTree;
+  beforeReceive(body: Uint8Array, encoding: 'xml' | 'wbxml', serverId: string): Promise<void>;
+}
+
 /** Map DMAcc AAuthType names to session schemes. */
 function schemeOf(type: string | undefined): AuthScheme {
   switch ((type ?? '').toUpperCase()) {
@@ -100,6 +112,7 @@ export class DmClient {
   private readonly encodings = new Map<string, 'xml' | 'wbxml'>();
   private readonly pending = new Map<string, GenericAlert[]>();
   private running: Promise<unknown> = Promise.resolve();
+  private hooks: SessionHooks | undefined;
   private ledger!: BootstrapLedger;
   private card: SmartCard | undefined;
   private stopCardWatch: (() => void) | undefined;
@@ -145,6 +158,11 @@ export class DmClient {
     await client.bootstrapAtStart();
     await store.save(tree.snapshot());
     return client;
+  }
+
+  /** Layer a role on the sessions (see {@link SessionHooks}). */
+  setSessionHooks(hooks: SessionHooks | undefined): void {
+    this.hooks = hooks;
   }
 
   // ── bootstrap ────────────────────────────────────────────────────────────
@@ -362,8 +380,9 @@ export class DmClient {
     const d = this.options.config.device;
     const alerts = [...(this.pending.get(serverId) ?? []), ...this.takeTreeAlerts(serverId)];
     this.pending.delete(serverId);
+    const hooks = this.hooks;
     const session = new ClientSession({
-      tree: this.tree,
+      tree: hooks?.tree ?? this.tree,
       account,
       deviceId: d.devId,
       devInfo: [
@@ -388,6 +407,7 @@ export class DmClient {
         this.drainEvents(session, serverId);
         if (now() > deadline) throw new TransportError('timeout', `session not finished within ${this.options.config.session.sessionTimeoutMs} ms`);
         const answer = await this.http.exchange({ url: out.url, body: out.bytes, contentType: out.contentType, ...(out.hmacHeader ? { hmacHeader: out.hmacHeader } : {}) });
+        if (hooks) await hooks.beforeReceive(answer.body, answer.encoding, serverId);
         const next = session.receive(answer.body, { encoding: answer.encoding, ...(answer.hmacHeader ? { hmacHeader: answer.hmacHeader } : {}) });
         this.drainEvents(session, serverId);
         if (next === null) break;
@@ -426,16 +446,7 @@ export class DmClient {
   async listen(): Promise<{ udpPort?: number; httpPort?: number }> {
     const n = this.options.config.notifications;
     if (!n) throw new DmvisorError('the config has no "notifications" section', 'DMV_ERR_CONFIG', 400);
-    const now = this.options.now ?? Date.now;
-    this.listener = new NotificationListener((bytes, origin) => {
-      const verdict = this.gate.accept(bytes, now());
-      if (verdict.kind === 'rejected') {
-        this.options.log?.({ event: 'notification-rejected', reason: verdict.reason, origin });
-        return;
-      }
-      this.options.log?.({ event: 'notification-accepted', serverId: verdict.account.serverId, sessionId: verdict.sessionId });
-      void this.runSession({ serverId: verdict.account.serverId, initiator: 'server', sessionId: verdict.sessionId }).catch(() => undefined);
-    }, {
+    this.listener = new NotificationListener((bytes, origin) => { this.acceptNotification(bytes, origin); }, {
       host: n.host,
       ...(n.udpPort !== undefined ? { udpPort: n.udpPort } : {}),
       ...(n.httpPort !== undefined ? { httpPort: n.httpPort } : {}),
@@ -453,6 +464,23 @@ export class DmClient {
     // Servers bootstrapped at start (image, card) are contacted now.
     void this.contactNewServers().catch(() => undefined);
     return ports;
+  }
+
+  /**
+   * Judge a package #0 however it arrived (a listener, or a gateway over the
+   * host↔VM channel); an accepted one starts the session it asks for.
+   * Returns the rejection reason, or undefined when accepted.
+   */
+  acceptNotification(bytes: Uint8Array, origin?: NotificationOrigin): string | undefined {
+    const now = this.options.now ?? Date.now;
+    const verdict = this.gate.accept(bytes, now());
+    if (verdict.kind === 'rejected') {
+      this.options.log?.({ event: 'notification-rejected', reason: verdict.reason, ...(origin ? { origin } : {}) });
+      return verdict.reason;
+    }
+    this.options.log?.({ event: 'notification-accepted', serverId: verdict.account.serverId, sessionId: verdict.sessionId });
+    void this.runSession({ serverId: verdict.account.serverId, initiator: 'server', sessionId: verdict.sessionId }).catch(() => undefined);
+    return undefined;
   }
 
   /** Wait for running sessions, stop listening, save the tree. */

@@ -18,6 +18,14 @@ export {
   type AAuthLevel, type DmAccount, type DmAccountAuth, type DmAccountEntry,
 } from './dmacc.js';
 export { INBOX_MO, INBOX_MO_ID } from './inbox.js';
+export {
+  VIRT_MO, VIRT_MO_ID, VIRT_NODES, VIRT_ALERT, VM_STATES,
+  type Virtualization, type VmKind, type VmState, type ManagementMode, type VmBootstrap,
+} from './virt.js';
+export {
+  GWMO_MOS, GWMO_MO_IDS, GWMO_NODES, GWMO_ROOTS, GWMO_ALERT, GWMO_ALERT_ROOT, GW_MODES, GW_CONFIG_MO, GW_DEVICE_INVENTORY_MO,
+  GW_ED_TRIGGER_MO, GW_FANOUT_MO, GW_IMAGE_INVENTORY_MO, inventoryUri, proxyPrefix, triggerUri, fanoutRunUri, type GwMode,
+} from './gwmo.js';
 export { STANDARD_MOS, findMo, moResolver } from './registry.js';
 export { createStandardTree, type StandardTreeOptions } from './standard-tree.js';
 export { MoDescriptionError, MoInstanceError } from './errors.js';

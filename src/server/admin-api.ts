@@ -5,11 +5,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Store, Operation, DeviceRecord, CommandVerb, NewOperation, ClientAuthType, ServerAuthType } from '../store/index.js';
+import type { Store, Operation, DeviceRecord, CommandVerb, NewOperation, NewDevice, ClientAuthType, ServerAuthType } from '../store/index.js';
 import { CampaignNotFoundError, DeviceExistsError, DeviceNotFoundError, OperationNotFoundError, InvalidTransitionError, StoreInputError } from '../store/index.js';
 import { OPENAPI } from './openapi.js';
 import { handleCampaignApi } from './campaign-api.js';
 import { handleBootstrapApi, type BootstrapApiContext } from './bootstrap-api.js';
+import { handleVmApi } from './vm-api.js';
+import { deviceManagementFields, handleGatewayApi } from './gateway-api.js';
 import { decodeMessage, encodeXml } from '../syncml/index.js';
 import { DecodeError } from '../errors.js';
 
@@ -26,6 +28,8 @@ export interface AdminApiContext {
   onOperationChange?(op: Operation): void;
   /** The bootstrap role (`/api/bootstrap/...`); absent: those routes answer 404. */
   bootstrap?: BootstrapApiContext;
+  /** ServerID the server presents (VM accounts the server provisions name it). */
+  serverId?: string;
 }
 
 /**
@@ -40,6 +44,25 @@ function readableTrace(m: { bytes?: Uint8Array; encoding: string; truncated: boo
     if (e instanceof DecodeError) return undefined; // the trace entry's `error` says why
     throw e;
   }
+}
+
+/** A device to register from a request body; `at` prefixes field names in errors (`devices[3].`). */
+function parseNewDevice(body: Record<string, unknown>, at: string): NewDevice {
+  const devId = str(body, `${at}devId`, 1, 512, 'devId');
+  const clientAuth = asObj(body.clientAuth, `${at}clientAuth`);
+  const type = oneOf(clientAuth, `${at}clientAuth.type`, 'type', CLIENT_AUTH);
+  const input: NewDevice = {
+    devId,
+    clientAuth: { type, name: str(clientAuth, `${at}clientAuth.name`, 1, 256, 'name'), secret: str(clientAuth, `${at}clientAuth.secret`, 1, 1024, 'secret') },
+  };
+  if (body.serverAuth !== undefined) {
+    const sa = asObj(body.serverAuth, `${at}serverAuth`);
+    input.serverAuth = { type: oneOf(sa, `${at}serverAuth.type`, 'type', SERVER_AUTH), secret: str(sa, `${at}serverAuth.secret`, 0, 1024, 'secret') };
+    if (sa.name !== undefined) input.serverAuth.name = str(sa, `${at}serverAuth.name`, 1, 256, 'name');
+  }
+  if (body.notifyAddress !== undefined) input.notifyAddress = str(body, `${at}notifyAddress`, 1, 512, 'notifyAddress');
+  if (body.parentDevId !== undefined) input.parentDevId = str(body, `${at}parentDevId`, 1, 512, 'parentDevId');
+  return input;
 }
 
 /** The `commands` of an operation (or a campaign) from a request body, each field checked. */
@@ -76,6 +99,8 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
   if (!url.pathname.startsWith('/api/')) return false;
   try {
     if (url.pathname === '/api/openapi.json' && req.method === 'GET') { send(res, 200, OPENAPI); return true; }
+    if (await handleVmApi(req, res, { ...ctx, authorize: () => authorize(req, ctx.tokenHash) })) return true;
+    if (await handleGatewayApi(req, res, { ...ctx, authorize: () => authorize(req, ctx.tokenHash) })) return true;
     authorize(req, ctx.tokenHash);
     if (await handleCampaignApi(req, res, url, ctx.store)) return true;
     const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
@@ -90,30 +115,23 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
         return true;
       }
       case 'POST devices': {
-        const body = await readJson(req, ctx.maxBodyBytes);
-        const devId = str(body, 'devId', 1, 512);
-        const clientAuth = obj(body, 'clientAuth');
-        const type = oneOf(clientAuth, 'clientAuth.type', 'type', CLIENT_AUTH);
-        const input: Parameters<Store['registerDevice']>[0] = {
-          devId,
-          clientAuth: { type, name: str(clientAuth, 'clientAuth.name', 1, 256, 'name'), secret: str(clientAuth, 'clientAuth.secret', 1, 1024, 'secret') },
-        };
-        if (body.serverAuth !== undefined) {
-          const sa = obj(body, 'serverAuth');
-          input.serverAuth = { type: oneOf(sa, 'serverAuth.type', 'type', SERVER_AUTH), secret: str(sa, 'serverAuth.secret', 0, 1024, 'secret') };
-          if (sa.name !== undefined) input.serverAuth.name = str(sa, 'serverAuth.name', 1, 256, 'name');
-        }
-        if (body.notifyAddress !== undefined) input.notifyAddress = str(body, 'notifyAddress', 1, 512);
-        if (body.parentDevId !== undefined) input.parentDevId = str(body, 'parentDevId', 1, 512);
-        const d = await store.registerDevice(input);
+        const d = await store.registerDevice(parseNewDevice(await readJson(req, ctx.maxBodyBytes), ''));
         send(res, 201, publicDevice(d));
+        return true;
+      }
+      case 'POST device-batches': {
+        const body = await readJson(req, ctx.maxBodyBytes);
+        const list = body.devices;
+        if (!Array.isArray(list) || list.length === 0 || list.length > 100_000) throw new ApiError(400, 'invalid', 'devices must be an array of 1 to 100000 devices', 'devices');
+        const registered = await store.registerDevices(list.map((d: unknown, i: number) => parseNewDevice(asObj(d, `devices[${i}]`), `devices[${i}].`)));
+        send(res, 201, { registered });
         return true;
       }
       case 'GET devices/{}': {
         const d = await store.getDevice(parts[1]);
         if (!d) throw new ApiError(404, 'not_found', `no device ${JSON.stringify(parts[1])}`);
         const [tree, sessions, operations] = await Promise.all([store.getTree(d.devId), store.listSessions(d.devId, { limit: 20 }), store.listOperations(d.devId, { limit: 50 })]);
-        send(res, 200, { ...publicDevice(d), tree, sessions, operations: operations.map(publicOperation) });
+        send(res, 200, { ...publicDevice(d), ...(await deviceManagementFields(store, d.devId)), tree, sessions, operations: operations.map(publicOperation) });
         return true;
       }
       case 'POST devices/{}/operations': {
@@ -127,7 +145,17 @@ export async function handleAdminApi(req: IncomingMessage, res: ServerResponse, 
           if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > 366 * 86400) throw new ApiError(400, 'invalid', 'expiresInSeconds must be an integer from 1 to 31622400', 'expiresInSeconds');
           op.expiresAt = new Date(Date.now() + s * 1000);
         }
+        const key = req.headers['idempotency-key'];
+        if (key !== undefined) {
+          if (typeof key !== 'string' || key.length === 0 || key.length > 256) throw new ApiError(400, 'invalid', 'Idempotency-Key must be 1 to 256 characters', 'Idempotency-Key');
+          op.idempotencyKey = key;
+        }
         const created = await store.createOperation(parts[1], op);
+        if (created.replayed) {
+          // A retry of a request that was already served: the same operation, nothing queued or sent again.
+          send(res, 200, publicOperation(created));
+          return true;
+        }
         ctx.onOperationChange?.(created);
         let notified: { sessionId: string } | undefined;
         if (op.notify) {
@@ -197,6 +225,7 @@ function authorize(req: IncomingMessage, tokenHash: Buffer): void {
   if (!hasValidBearer(req, tokenHash)) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
 }
 
+/** Read a JSON object body (application/json, at most `max` bytes). */
 export async function readJson(req: IncomingMessage, max: number): Promise<Record<string, unknown>> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') throw new ApiError(415, 'unsupported_media_type', 'send application/json');
@@ -248,6 +277,7 @@ export function intParam(url: URL, name: string, min: number, max: number): numb
   return n;
 }
 
+/** Answer JSON. */
 export function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });

@@ -76,6 +76,8 @@ export class BootstrapServiceError extends DmvisorError {
 
 const PROFILES_KEY = 'bootstrap:profiles';
 const ENROLLMENTS_KEY = 'bootstrap:enrollments';
+/** How long profiles and enrollment secrets are used from memory before they are read again (other nodes may change them). */
+const SETTINGS_CACHE_MS = 2000;
 const NAME_RE = /^[A-Za-z0-9._~-]{1,64}$/;
 /** The profile used when none is named. */
 export const DEFAULT_PROFILE: BootstrapProfile = { name: 'default', profile: 'dm', form: 'tnds', clientAuth: 'md5', serverAuth: 'md5' };
@@ -84,6 +86,8 @@ export const DEFAULT_PROFILE: BootstrapProfile = { name: 'default', profile: 'dm
 export class BootstrapService {
   private profiles: Map<string, BootstrapProfile> | undefined;
   private enrollments: Map<string, EnrollmentSecret> | undefined;
+  private profilesAt = 0;
+  private enrollmentsAt = 0;
 
   constructor(private readonly store: Store, private readonly server: { serverId: string; dmUrl: string; userNetwPinKey?: UserNetwPinKey }) {}
 
@@ -155,7 +159,9 @@ export class BootstrapService {
   }
 
   private async loadProfiles(): Promise<Map<string, BootstrapProfile>> {
-    if (!this.profiles) {
+    // Re-read now and then: in a cluster another node may have changed them.
+    if (!this.profiles || Date.now() - this.profilesAt > SETTINGS_CACHE_MS) {
+      this.profilesAt = Date.now();
       const stored = await this.store.getSetting(PROFILES_KEY);
       const list = stored ? (JSON.parse(stored) as BootstrapProfile[]) : [];
       this.profiles = new Map([[DEFAULT_PROFILE.name, DEFAULT_PROFILE], ...list.map((p) => [p.name, p] as const)]);
@@ -164,7 +170,8 @@ export class BootstrapService {
   }
 
   private async loadEnrollments(): Promise<Map<string, EnrollmentSecret>> {
-    if (!this.enrollments) {
+    if (!this.enrollments || Date.now() - this.enrollmentsAt > SETTINGS_CACHE_MS) {
+      this.enrollmentsAt = Date.now();
       const stored = await this.store.getSetting(ENROLLMENTS_KEY);
       this.enrollments = new Map((stored ? (JSON.parse(stored) as EnrollmentSecret[]) : []).map((e) => [e.name, e]));
     }

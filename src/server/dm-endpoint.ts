@@ -68,6 +68,23 @@ export interface DmEndpointOptions {
   onRateLimited?: (e: { devId: string; remoteAddress: string }) => void;
   /** Told when an operation reaches a final state in a session. */
   onOperationDone?: (e: { operationId: string; devId: string; state: string }) => void;
+  /** GwMO proxy mode: end devices reached through the device of a session (src/server/gateway-api.ts). */
+  gatewayRouting?: GatewayRouting;
+}
+
+/** How the endpoint carries proxy-mode end devices' work in their gateway's session. */
+export interface GatewayRouting {
+  /**
+   * Claim the pending operations of the end devices `devId` proxies for this
+   * session, their targets already under each end device's prefix.
+   */
+  claim(tx: Store, devId: string, sessionId: string): Promise<{ operations: Operation[]; endDevices: EndDeviceRoute[] }>;
+}
+
+/** One proxied end device: the server's DevId and the prefix its tree has in the gateway's. */
+export interface EndDeviceRoute {
+  devId: string;
+  prefix: string;
 }
 
 interface LiveSession {
@@ -83,6 +100,8 @@ interface LiveSession {
   answered: Map<string, Set<number>>;
   /** The session's unfinished operations: id → the verb of each command. */
   operations: Map<string, string[]>;
+  /** Proxy-mode end devices behind this session's device. */
+  endDevices: EndDeviceRoute[];
   /** DevInfo as stored before this session. */
   devInfo?: Record<string, string>;
   /** The last message handled and our answer: a client that lost the answer and sends the same message again gets it again. */
@@ -188,10 +207,13 @@ export class DmEndpoint {
     const token = randomBytes(18).toString('base64url');
     const id = randomBytes(12).toString('hex');
     let operations: Operation[] = [];
+    let endDevices: EndDeviceRoute[] = [];
     if (device) {
       const initiator = this.options.notifiedSessions?.get(`${devId}\u0000${msg.header.sessionID}`) ? 'server' : 'client';
       await tx.startSession({ id, devId, initiator, dmSessionId: msg.header.sessionID });
       operations = await tx.claimPending(devId, id);
+      const routed = await this.options.gatewayRouting?.claim(tx, devId, id);
+      if (routed) { operations.push(...routed.operations); endDevices = routed.endDevices; }
     }
     const engine = new ServerSession({
       serverUri: this.options.publicUrl,
@@ -202,7 +224,7 @@ export class DmEndpoint {
     });
     return {
       id, token, engine, devId, known: device !== undefined, startedAt: Date.now(), lastActivity: Date.now(), messages: 0,
-      answered: new Map(), operations: new Map(operations.map((o) => [o.id, o.commands.map((c) => c.verb)])),
+      answered: new Map(), operations: new Map(operations.map((o) => [o.id, o.commands.map((c) => c.verb)])), endDevices,
       ...(device?.devInfo ? { devInfo: device.devInfo } : {}),
     };
   }
@@ -219,7 +241,7 @@ export class DmEndpoint {
     }, s.engine);
     return {
       id: row.sessionId, token, engine, devId: row.devId, known: true, startedAt: s.startedAt, lastActivity: Date.now(), messages: s.messages,
-      answered: new Map(s.answered.map(([id, idx]) => [id, new Set(idx)])), operations: new Map(s.operations),
+      answered: new Map(s.answered.map(([id, idx]) => [id, new Set(idx)])), operations: new Map(s.operations), endDevices: s.endDevices ?? [],
       ...(s.devInfo ? { devInfo: s.devInfo } : {}), ...(s.last ? { last: s.last } : {}),
     };
   }
@@ -257,7 +279,7 @@ export class DmEndpoint {
         case 'command-result': {
           const key = `${e.operationId}#${e.index}`;
           const prev = answers.get(key);
-          const results = e.results ? e.results.map(toResultItem) : prev?.result.results;
+          const results = e.results ? e.results.map((it) => unprefixResult(live.endDevices, toResultItem(it))) : prev?.result.results;
           // Results complete a Get answered 200 (the Status decides); the store also files them in the last-known tree.
           const status = e.results && prev ? prev.result.status : e.status;
           answers.set(key, { opId: e.operationId, index: e.index, result: { status, ...(results ? { results } : {}) } });
@@ -270,10 +292,12 @@ export class DmEndpoint {
         }
         case 'generic-alert':
           for (const it of e.items) {
-            await tx.recordAlert(live.devId, {
+            // An alert about a proxied end device's node is that end device's alert.
+            const route = routeOf(live.endDevices, it.source?.locURI);
+            await tx.recordAlert(route?.devId ?? live.devId, {
               ...(it.meta?.type ? { type: it.meta.type } : {}), ...(it.meta?.format ? { format: it.meta.format } : {}),
               ...(it.meta?.mark ? { mark: it.meta.mark } : {}), ...(typeof it.data === 'string' ? { data: it.data } : {}),
-              ...(it.source?.locURI ? { sourceUri: it.source.locURI } : {}), ...(e.correlator !== undefined ? { correlator: e.correlator } : {}),
+              ...(it.source?.locURI ? { sourceUri: route ? route.uri : it.source.locURI } : {}), ...(e.correlator !== undefined ? { correlator: e.correlator } : {}),
             });
           }
           break;
@@ -334,6 +358,7 @@ function stateOf(live: LiveSession): StoredSessionState {
   return {
     v: 1, engine: live.engine.snapshot(), startedAt: live.startedAt, messages: live.messages,
     answered: [...live.answered].map(([id, set]) => [id, [...set]]), operations: [...live.operations],
+    ...(live.endDevices.length ? { endDevices: live.endDevices } : {}),
     ...(live.devInfo ? { devInfo: live.devInfo } : {}), ...(live.last ? { last: live.last } : {}),
   };
 }
@@ -371,6 +396,21 @@ function toPending(op: Operation): PendingOperation {
       return out;
     }),
   };
+}
+
+/** The end device an address under a proxy prefix belongs to, and the address inside it. */
+function routeOf(routes: EndDeviceRoute[], uri: string | undefined): { devId: string; uri: string } | undefined {
+  if (uri === undefined) return undefined;
+  for (const r of routes) {
+    if (uri === r.prefix) return { devId: r.devId, uri: '.' };
+    if (uri.startsWith(`${r.prefix}/`)) return { devId: r.devId, uri: `./${uri.slice(r.prefix.length + 1)}` };
+  }
+  return undefined;
+}
+
+function unprefixResult(routes: EndDeviceRoute[], r: ResultItem): ResultItem {
+  const route = routes.length && r.source ? routeOf(routes, r.source) : undefined;
+  return route ? { ...r, source: route.uri } : r;
 }
 
 function toResultItem(it: Item): ResultItem {

@@ -10,8 +10,10 @@ import { openStore, type Store } from '../store/index.js';
 import { DmEndpoint } from './dm-endpoint.js';
 import type { AuthFailureLimits } from './auth-failure-limiter.js';
 import { handleAdminApi } from './admin-api.js';
+import { gatewayRouting, notifyThroughGateways, type NotifyDirect } from './gateway-api.js';
 import { BootstrapService } from './bootstrap-service.js';
 import { BootstrapEndpoint } from './bootstrap-endpoint.js';
+import { onVmHostSessionEnd } from './vm-api.js';
 import { encodePackage0, sessionIdToHeader } from '../notification/index.js';
 import { sendNotification } from '../transport/notification-sender.js';
 import { DmvisorError } from '../errors.js';
@@ -138,10 +140,10 @@ export class DmServer {
       });
     };
     const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler) : http.createServer(handler);
-    const notify = async (devId: string) => {
+    const notifyDirect: NotifyDirect = async (devId, carry) => {
       const d = await store.getDevice(devId);
       if (!d) throw new DmvisorError(`no device ${devId}`, 'DMV_ERR_NOT_FOUND', 404);
-      if (!d.notifyAddress) throw new DmvisorError(`device ${devId} has no notification address`, 'DMV_ERR_NO_ADDRESS', 409);
+      if (!d.notifyAddress && !carry) throw new DmvisorError(`device ${devId} has no notification address`, 'DMV_ERR_NO_ADDRESS', 409);
       const sessionId = 1 + (randomBytes(2).readUInt16BE(0) % 0xffff);
       const pkg = encodePackage0(
         { uiMode: 0, initiator: 1, sessionId, serverId },
@@ -149,9 +151,11 @@ export class DmServer {
       );
       const hex = sessionIdToHeader(sessionId);
       notified.set(`${devId}\u0000${hex}`, { devId, at: Date.now() });
-      await sendNotification(d.notifyAddress, pkg);
-      return { sessionId: hex, address: d.notifyAddress };
+      if (carry) return { sessionId: hex, address: await carry(pkg) };
+      await sendNotification(d.notifyAddress!, pkg);
+      return { sessionId: hex, address: d.notifyAddress! };
     };
+    const notify = notifyThroughGateways(store, notifyDirect);
     async function dmMessage(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > maxMessageBytes) { res.writeHead(413).end(); req.destroy(); return; }
@@ -199,7 +203,7 @@ export class DmServer {
       if (eventsApi.handle(req, res)) return;
       const onOperationChange = (op: { id: string; devId: string; state: string }) => events.publish({ type: 'operation', operationId: op.id, devId: op.devId, state: op.state });
       const bootstrap = { service: ref.bootstrapService!, onIssued: (e: object) => log.info({ event: 'bootstrap-issued', ...e }, 'bootstrap issued') };
-      if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024, onOperationChange, bootstrap })) return;
+      if (await handleAdminApi(req, res, { store, tokenHash, notify, maxBodyBytes: 32 * 1024 * 1024, onOperationChange, bootstrap, serverId })) return;
       if (url.pathname === '/healthz') { res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'); return; }
       if (url.pathname === '/readyz') {
         // Ready = the database answers: a load balancer stops sending work to a node that lost it.
@@ -222,13 +226,14 @@ export class DmServer {
     const port = (server.address() as AddressInfo).port;
     const base = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const endpoint = new DmEndpoint({
-      store, serverId, sharedSessions: options.cluster === true, ...(options.authLimits ? { authLimits: options.authLimits } : {}),
+      store, serverId, gatewayRouting: gatewayRouting(), sharedSessions: options.cluster === true, ...(options.authLimits ? { authLimits: options.authLimits } : {}),
       onRateLimited: (e) => {
         metrics.rateLimited.inc();
         log.warn({ event: 'rate-limited', devId: e.devId, remoteAddress: e.remoteAddress }, 'new session refused: too many failed authentications');
       }, ...(options.maxOpenSessions !== undefined ? { maxOpenSessions: options.maxOpenSessions } : {}), publicUrl: options.publicUrl ?? `${base}${dmPath}`, notifiedSessions: notified,
       ...(options.sessionIdleMs !== undefined ? { sessionIdleMs: options.sessionIdleMs } : {}),
       onSessionEnd: (e) => {
+        onVmHostSessionEnd(store, e.devId);
         metrics.sessions.inc({ state: e.state });
         metrics.sessionSeconds.observe(e.ms / 1000);
         log.info({ event: 'session-end', devId: e.devId, state: e.state, reason: e.reason, messages: e.messages, ms: e.ms }, 'session ended');

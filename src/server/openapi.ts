@@ -1,4 +1,6 @@
 /** The admin API's OpenAPI 3.1 description, served at /api/openapi.json. */
+import { GATEWAY_OPENAPI_PATHS } from './gateway-openapi.js';
+
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const ok = (description: string, schema: object = { type: 'object' }) => ({ description, ...json(schema) });
@@ -88,12 +90,20 @@ export const OPENAPI = {
       get: { summary: 'List devices', parameters: [{ name: 'limit', in: 'query' }, { name: 'after', in: 'query' }, { name: 'search', in: 'query' }], responses: { 200: ok('a page of devices'), ...errors } },
       post: { summary: 'Pre-register a device and its credentials', requestBody: json({ $ref: '#/components/schemas/NewDevice' }), responses: { 201: ok('registered'), 409: ok('already registered', error), ...errors } },
     },
+    '/api/device-batches': {
+      post: {
+        summary: 'Register many devices at once (all or none; 409 names one already registered)',
+        requestBody: json({ type: 'object', required: ['devices'], properties: { devices: { type: 'array', maxItems: 100000, items: { $ref: '#/components/schemas/NewDevice' } } } }),
+        responses: { 201: ok('registered', { type: 'object', properties: { registered: { type: 'integer' } } }), 409: ok('one is already registered', error), ...errors },
+      },
+    },
     '/api/devices/{devId}': { get: { summary: 'A device with its last-known tree, recent sessions and operations', responses: { 200: ok('the device'), ...errors } } },
     '/api/devices/{devId}/operations': {
       post: {
-        summary: 'Queue an operation',
+        summary: 'Queue an operation (with an Idempotency-Key header, a retry returns the operation the first request created, 200)',
+        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 256 } }],
         requestBody: json({ type: 'object', required: ['commands'], properties: { commands: { type: 'array', items: { $ref: '#/components/schemas/Command' } }, atomic: { type: 'boolean' }, notify: { type: 'boolean' }, expiresInSeconds: { type: 'integer', minimum: 1, maximum: 31622400 } } }),
-        responses: { 201: ok('queued', { $ref: '#/components/schemas/Operation' }), ...errors },
+        responses: { 201: ok('queued', { $ref: '#/components/schemas/Operation' }), 200: ok('already queued by an earlier request with this Idempotency-Key', { $ref: '#/components/schemas/Operation' }), ...errors },
       },
     },
     '/api/operations/{id}': {
@@ -137,5 +147,24 @@ export const OPENAPI = {
     '/api/campaigns/{id}/resume': { post: { summary: 'Queue batches again', responses: { 200: ok('running'), 409: ok('not paused', error), ...errors } } },
     '/api/campaigns/{id}/cancel': { post: { summary: 'Cancel: devices not yet served never will be', responses: { 200: ok('cancelled'), 409: ok('already over', error), ...errors } } },
     ...BOOTSTRAP_PATHS,
+    '/api/images': {
+      get: { summary: 'VM images stored on the server (name, kind, withClient, digest)', responses: { 200: ok('the images'), ...errors } },
+      post: { summary: 'Store a VM image (body: the image bundle made by `dmvisor image build`)', requestBody: json({ type: 'object', required: ['manifest', 'files'] }), responses: { 201: ok('stored, with its sha256 digest'), ...errors } },
+    },
+    '/api/images/{name}': { get: { summary: 'One image: kind, withClient, digest, size', responses: { 200: ok('the image'), ...errors } } },
+    '/api/image-blobs/{token}': { get: { summary: 'Image bundle bytes for hosts (no bearer token: the URL is the capability, sent inside the Create Exec); header x-dmvisor-digest', security: [], responses: { 200: { description: 'the bundle' }, 404: ok('no such image', error) } } },
+    '/api/devices/{hostDevId}/vms': {
+      get: { summary: 'The VMs of a host: state, last operation and reason, VM device; the host\'s virtualization (TypeI/TypeII) and driver', responses: { 200: ok('the VMs'), ...errors } },
+      post: {
+        summary: 'Create a VM on a host: an Exec of ./Virt/Operations/Create, tracked to completion (202 with operationId)',
+        requestBody: json({ type: 'object', required: ['name', 'kind', 'image'], properties: { name: { type: 'string' }, kind: { enum: ['personal', 'enterprise'] }, image: { type: 'string' }, withClient: { type: 'boolean' }, bootstrap: { enum: ['document'], description: 'issue a bootstrap document for this VM (customized bootstrap) instead of using the image\'s account' }, managers: { type: 'array', items: { type: 'string' }, description: 'other server ids granted this VM\'s node' }, memoryMB: { type: 'integer' }, vcpus: { type: 'integer' } } }),
+        responses: { 202: ok('queued'), 409: ok('a VM of that name exists', error), ...errors },
+      },
+    },
+    '/api/devices/{hostDevId}/vms/{name}': { get: { summary: 'One VM', responses: { 200: ok('the VM'), ...errors } } },
+    '/api/devices/{hostDevId}/vms/{name}/{action}': {
+      post: { summary: 'start, stop, delete or install-client: an Exec of the VM\'s operation node, tracked to completion (202 with operationId)', parameters: [{ name: 'action', in: 'path', schema: { enum: ['start', 'stop', 'delete', 'install-client'] } }], responses: { 202: ok('queued'), 409: ok('conflict', error), ...errors } },
+    },
+    ...GATEWAY_OPENAPI_PATHS,
   },
 } as const;

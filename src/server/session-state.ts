@@ -20,6 +20,8 @@ export interface StoredSessionState {
   /** Operations of the session not yet complete: id → their command verbs. */
   operations: [string, string[]][];
   devInfo?: Record<string, string>;
+  /** GwMO proxy mode: end devices behind the session's device and their prefixes (src/server/gateway-api.ts). */
+  endDevices?: { devId: string; prefix: string }[];
   /** The last client message handled (MsgID, SHA-256) and our answer, for retransmissions. */
   last?: { msgID: string; digest: string; reply: Uint8Array; hmacHeader?: string };
 }

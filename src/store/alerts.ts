@@ -2,7 +2,8 @@
  * Generic Alerts (1226) received from devices, and their effect on the
  * operation queue: an alert whose Correlator names an Exec we sent is that
  * command's final answer (the device said 202 and finished later). Its Data,
- * when a 3-digit number, is the result code; otherwise the command counts as
+ * when it starts with a 3-digit number (alone or followed by a space and a
+ * detail), gives the result code; otherwise the command counts as
  * 200 with the Data kept as its result. An `accepted` operation whose last
  * 202 is answered becomes `succeeded` or `failed`.
  *
@@ -28,9 +29,9 @@ function toAlert(r: Selectable<AlertsTable>): AlertRecord {
   return a;
 }
 
-/** The result code an alert carries: its Data when that is a 3-digit number, else 200. */
+/** The result code an alert carries: its Data when that is a 3-digit number (optionally followed by a space and a detail), else 200. */
 export function alertStatus(data: string | undefined): number {
-  const m = /^\s*(\d{3})\s*$/.exec(data ?? '');
+  const m = /^\s*(\d{3})(?:\s|$)/.exec(data ?? '');
   return m ? Number(m[1]) : 200;
 }
 

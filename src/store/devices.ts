@@ -169,39 +169,63 @@ export async function applyTreeUpdates(db: Kysely<StoreDatabase>, pk: number, up
   await flush();
 }
 
+/** The row of a device being registered (input checked). */
+function newDeviceRow(d: NewDevice, now: number) {
+  checkDevId(d?.devId);
+  if (d.parentDevId !== undefined) checkDevId(d.parentDevId);
+  return {
+    dev_id: d.devId,
+    parent_dev_id: d.parentDevId ?? null,
+    ...clientAuthColumns(d.clientAuth),
+    ...serverAuthColumns(d.serverAuth),
+    client_nonce: null,
+    server_nonce: null,
+    notify_address: d.notifyAddress ?? null,
+    bootstrap_method: d.bootstrapMethod !== undefined ? checkBootstrapMethod(d.bootstrapMethod) : null,
+    dev_info: null,
+    dev_detail: null,
+    last_session_id: null,
+    last_seen_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 /** Device registry calls; see {@link Store}. */
 export class DeviceRepository {
   constructor(private readonly ctx: StoreContext) {}
 
   async registerDevice(d: NewDevice): Promise<DeviceRecord> {
-    checkDevId(d?.devId);
-    if (d.parentDevId !== undefined) checkDevId(d.parentDevId);
-    const now = ms(this.ctx);
+    const values = newDeviceRow(d, ms(this.ctx));
     try {
-      const row = await this.ctx.db.insertInto('devices')
-        .values({
-          dev_id: d.devId,
-          parent_dev_id: d.parentDevId ?? null,
-          ...clientAuthColumns(d.clientAuth),
-          ...serverAuthColumns(d.serverAuth),
-          client_nonce: null,
-          server_nonce: null,
-          notify_address: d.notifyAddress ?? null,
-          ...(d.bootstrapMethod !== undefined ? { bootstrap_method: checkBootstrapMethod(d.bootstrapMethod) } : {}),
-          dev_info: null,
-          dev_detail: null,
-          last_session_id: null,
-          last_seen_at: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await this.ctx.db.insertInto('devices').values(values).returningAll().executeTakeFirstOrThrow();
       return toRecord(row);
     } catch (e) {
       if (isUniqueViolation(e)) throw new DeviceExistsError(d.devId);
       throw e;
     }
+  }
+
+  /** Register many devices at once, all or none ({@link DeviceExistsError} names one already registered). */
+  async registerDevices(list: readonly NewDevice[]): Promise<number> {
+    if (!Array.isArray(list) || list.length === 0) throw new StoreInputError('devices must be a non-empty array');
+    if (list.length > 100_000) throw new StoreInputError('at most 100000 devices at once');
+    const now = ms(this.ctx);
+    const rows = list.map((d) => newDeviceRow(d, now));
+    const seen = new Set<string>();
+    for (const r of rows) {
+      if (seen.has(r.dev_id)) throw new StoreInputError(`device ${JSON.stringify(r.dev_id)} appears twice`);
+      seen.add(r.dev_id);
+    }
+    return inTransaction(this.ctx.db, async (trx) => {
+      for (const b of batches(rows)) {
+        // Checked first: on PostgreSQL a failed insert would abort the whole transaction.
+        const taken = await trx.selectFrom('devices').select('dev_id').where('dev_id', 'in', b.map((r) => r.dev_id)).limit(1).executeTakeFirst();
+        if (taken) throw new DeviceExistsError(taken.dev_id);
+        await trx.insertInto('devices').values(b).execute();
+      }
+      return rows.length;
+    });
   }
 
   async getDevice(devId: string): Promise<DeviceRecord | undefined> {
@@ -248,6 +272,7 @@ export class DeviceRepository {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new StoreInputError('limit must be an integer from 1 to 1000');
     let query = this.ctx.db.selectFrom('devices').selectAll().orderBy('dev_id').limit(limit + 1);
     if (q.after !== undefined) query = query.where('dev_id', '>', q.after);
+    if (q.parentDevId !== undefined) query = query.where('parent_dev_id', '=', q.parentDevId);
     if (q.search !== undefined && q.search !== '') {
       const pattern = '%' + likeEscape(q.search.toLowerCase()) + '%';
       query = query.where(sql<boolean>`lower(dev_id) like ${pattern} escape '\\'`);

@@ -254,10 +254,21 @@ const v4: Migration = {
     await db.schema.createIndex('operations_campaign_state').on('operations').columns(['campaign_pk', 'state']).execute();
   },
 };
+/** Idempotency keys: a retried create returns the operation the first one made. */
+const v5: Migration = {
+  version: 5,
+  name: 'operations.idempotency_key',
+  async up(kdb) {
+    const db = kdb as AnyDb;
+    await db.schema.alterTable('operations').addColumn('idempotency_key', 'text').execute();
+    await db.schema.createIndex('operations_idempotency').unique().on('operations').columns(['device_pk', 'idempotency_key'])
+      .where(sql.ref('idempotency_key'), 'is not', null).execute();
+  },
+};
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3, v4, v5];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

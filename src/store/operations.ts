@@ -32,7 +32,7 @@ import {
 } from './context.js';
 import { applyTreeUpdates, devicePk, normalizeUri } from './devices.js';
 import { campaignCommandData } from './campaign-data.js';
-import { InvalidTransitionError, OperationNotFoundError, StoreInputError } from './errors.js';
+import { InvalidTransitionError, OperationNotFoundError, StoreInputError, isUniqueViolation } from './errors.js';
 import type { OperationCommandsTable, OperationsTable, StoreDatabase } from './schema.js';
 import type {
   CommandResult, CommandVerb, NewOperation, Operation, OperationCommand, OperationState, ResultItem, TreeNodeUpdate,
@@ -302,7 +302,7 @@ export async function insertOperation(
     .values({
       id, device_pk: dpk, state: 'pending', atomic: op.atomic ? 1 : 0, notify: op.notify ? 1 : 0, reason: null, attempts: 0,
       session_id: null, previous_session_id: null, created_at: now, updated_at: now, expires_at: expires,
-      sent_at: null, completed_at: null, notified_at: null, campaign_pk: campaign?.pk ?? null,
+      sent_at: null, completed_at: null, notified_at: null, campaign_pk: campaign?.pk ?? null, idempotency_key: op.idempotencyKey ?? null,
     })
     .returning('pk')
     .executeTakeFirstOrThrow();
@@ -327,11 +327,28 @@ export class OperationRepository {
 
   async createOperation(devId: string, op: NewOperation): Promise<Operation> {
     validateCommands(op?.commands);
-    return inTransaction(this.ctx.db, async (trx) => {
-      const dpk = await devicePk(trx, devId);
-      const { id } = await insertOperation(this.ctx, trx, dpk, op);
-      return loadOperation(trx, id);
-    });
+    const key = op.idempotencyKey;
+    if (key !== undefined && (typeof key !== 'string' || key === '' || key.length > 256)) throw new StoreInputError('idempotencyKey must be 1 to 256 characters');
+    const existing = async (db: Kysely<StoreDatabase>): Promise<Operation | undefined> => {
+      if (key === undefined) return undefined;
+      const row = await selectOps(db).where('operations.device_pk', '=', await devicePk(db, devId)).where('operations.idempotency_key', '=', key).executeTakeFirst();
+      return row ? (await withCommands(db, [row]))[0] : undefined;
+    };
+    try {
+      return await inTransaction(this.ctx.db, async (trx) => {
+        // The same request again (a client retrying after a lost answer): the operation it created.
+        const again = await existing(trx);
+        if (again) return { ...again, replayed: true };
+        const dpk = await devicePk(trx, devId);
+        const { id } = await insertOperation(this.ctx, trx, dpk, op);
+        return loadOperation(trx, id);
+      });
+    } catch (e) {
+      // Two such requests at once: the other one's insert won.
+      const again = isUniqueViolation(e) ? await existing(this.ctx.db) : undefined;
+      if (again) return { ...again, replayed: true };
+      throw e;
+    }
   }
 
   async getOperation(id: string): Promise<Operation | undefined> {

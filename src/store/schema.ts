@@ -65,6 +65,8 @@ export interface OperationsTable {
   notified_at: number | null;
   /** The campaign this operation delivers to one device (its commands' data is the campaign's). */
   campaign_pk: number | null;
+  /** The creator's idempotency key (unique per device). */
+  idempotency_key: string | null;
 }
 
 export interface CampaignsTable {

@@ -37,6 +37,8 @@ export interface Store {
   // ── devices ────────────────────────────────────────────────────────────
   /** Register a device; {@link DeviceExistsError} if its DevId is taken. */
   registerDevice(d: NewDevice): Promise<DeviceRecord>;
+  /** Register many devices in one transaction, all or none; returns how many. */
+  registerDevices(list: readonly NewDevice[]): Promise<number>;
   /** The device with its credentials and nonces, or undefined. */
   getDevice(devId: string): Promise<DeviceRecord | undefined>;
   /** Change credentials, notification address or parent. */
@@ -180,6 +182,7 @@ class SqlStore implements Store {
   }
 
   registerDevice(d: NewDevice) { return this.run('registerDevice', () => this.devices.registerDevice(d)); }
+  registerDevices(list: readonly NewDevice[]) { return this.run('registerDevices', () => this.devices.registerDevices(list)); }
   getDevice(devId: string) { return this.run('getDevice', () => this.devices.getDevice(devId)); }
   updateDevice(devId: string, u: DeviceUpdate) { return this.run('updateDevice', () => this.devices.updateDevice(devId, u)); }
   deleteDevice(devId: string) { return this.run('deleteDevice', () => this.devices.deleteDevice(devId)); }

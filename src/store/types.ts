@@ -101,6 +101,8 @@ export interface ListDevicesQuery {
   after?: string;
   /** Only DevIds containing this text (case-insensitive). */
   search?: string;
+  /** Only devices registered as running on this host (VMs). */
+  parentDevId?: string;
 }
 
 /** One page of devices. */
@@ -160,6 +162,12 @@ export interface NewOperation {
   notify?: boolean;
   /** After this the operation is not sent any more (`expireOperations` marks it expired). */
   expiresAt?: Date;
+  /**
+   * The caller's key for this request: creating again with the same key (for
+   * the same device) returns the operation the first call created instead of
+   * queueing a second one — a retry after a lost answer is safe.
+   */
+  idempotencyKey?: string;
 }
 
 /** State of an operation; see the table in docs/store.md. */
@@ -194,6 +202,8 @@ export interface OperationCommand extends OperationCommandInput {
 
 /** An operation queued for one device. */
 export interface Operation {
+  /** Set when `createOperation` returned an existing operation for its idempotency key. */
+  replayed?: true;
   /** `op_` + 26 lowercase base32 characters (128 random bits): unguessable, not ordered. */
   id: string;
   devId: string;

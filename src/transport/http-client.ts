@@ -45,6 +45,8 @@ export interface DmHttpClientOptions {
   key?: string | Buffer;
   /** Reuse connections between the messages of a session. Default true. */
   keepAlive?: boolean;
+  /** Send every request over this Unix socket instead of the URL's host (a proxied VM reaches its gateway through the host↔VM socket). */
+  socketPath?: string;
   /** Sleep function (tests inject a fast one). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -96,7 +98,7 @@ export class DmHttpClient {
     const timeoutMs = this.options.timeoutMs ?? 30_000;
     const maxBytes = this.options.maxResponseBytes ?? 16 * 1024 * 1024;
     return new Promise((resolve, reject) => {
-      const req = (isHttps ? https : http).request(url, { method: 'POST', headers, agent: isHttps ? this.httpsAgent : this.httpAgent }, (res) => {
+      const req = (isHttps ? https : http).request(url, { method: 'POST', headers, agent: isHttps ? this.httpsAgent : this.httpAgent, ...(this.options.socketPath ? { socketPath: this.options.socketPath } : {}) }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {

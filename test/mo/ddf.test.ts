@@ -75,6 +75,6 @@ describe('registry', () => {
     assert.equal(findMo('devinfo'), STANDARD_MOS.DevInfo);
     assert.equal(findMo('urn:oma:mo:oma-dm-dmacc:1.0'), STANDARD_MOS.DMAcc);
     assert.equal(findMo('nope'), undefined);
-    assert.deepEqual(Object.keys(STANDARD_MOS), ['DevInfo', 'DevDetail', 'DMAcc', 'Inbox']);
+    assert.deepEqual(Object.keys(STANDARD_MOS), ['DevInfo', 'DevDetail', 'DMAcc', 'Inbox', 'Virt', 'GwConfig', 'GwDevInv', 'GwEDTrigger', 'GwFanout', 'GwImgInv']);
   });
 });

@@ -27,7 +27,10 @@ describe('standard MOs', () => {
     for (const mo of Object.values(STANDARD_MOS)) validateMoDescription(mo);
     assert.deepEqual(Object.fromEntries(Object.values(STANDARD_MOS).map((m) => [m.name, m.id])), {
       DevInfo: 'urn:oma:mo:oma-dm-devinfo:1.0', DevDetail: 'urn:oma:mo:oma-dm-devdetail:1.0',
-      DMAcc: 'urn:oma:mo:oma-dm-dmacc:1.0', Inbox: 'urn:oma:mo:oma-dm-inbox:1.0',
+      DMAcc: 'urn:oma:mo:oma-dm-dmacc:1.0', Inbox: 'urn:oma:mo:oma-dm-inbox:1.0', Virt: 'urn:x-dmvisor:mo:virt:1.0',
+      // GwMO: the identifiers OMNA registers (shared/spec/oma-dm-facts-2.md §A.2).
+      GwConfig: 'urn:oma:mo:oma-gwmo-config:1.1', GwDevInv: 'urn:oma:mo:oma-gwmo-deviceinventory:1.1',
+      GwEDTrigger: 'urn:oma:mo:oma-gwmo-edtrigger:1.0', GwFanout: 'urn:oma:mo:oma-gwmo-fanout:1.0', GwImgInv: 'urn:oma:mo:oma-gwmo-imageinventory:1.0',
     });
   });
 });

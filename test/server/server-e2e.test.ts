@@ -303,3 +303,48 @@ test('--trace none: sessions are recorded without message bodies', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('bulk registration through the API: all or none, errors name the device in the list', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger });
+  try {
+    const devices = Array.from({ length: 300 }, (_, i) => ({ devId: `IMEI:36100000000${String(i).padStart(4, '0')}`, clientAuth: { type: 'md5', name: `b${i}`, secret: 'pw' } }));
+    const ok = await api(server.url, 'POST', '/api/device-batches', { devices });
+    assert.equal(ok.status, 201, JSON.stringify(ok.json));
+    assert.equal(ok.json.registered, 300);
+    assert.equal((await api(server.url, 'GET', `/api/devices/${devices[299]!.devId}`)).status, 200);
+    const bad = await api(server.url, 'POST', '/api/device-batches', { devices: [{ devId: 'IMEI:361000000009999', clientAuth: { type: 'md5', name: 'x', secret: 'pw' } }, { devId: 'y', clientAuth: { type: 'rsa', name: 'x', secret: 'pw' } }] });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.field, 'devices[1].clientAuth.type');
+    const dup = await api(server.url, 'POST', '/api/device-batches', { devices: [{ devId: 'IMEI:361000000009999', clientAuth: { type: 'md5', name: 'x', secret: 'pw' } }, devices[5]] });
+    assert.equal(dup.status, 409);
+    assert.match(dup.json.error.message, /IMEI:361000000000005/);
+    assert.equal((await api(server.url, 'GET', '/api/devices/IMEI:361000000009999')).status, 404, 'nothing of a refused batch is kept');
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Idempotency-Key: a retried POST returns the operation the first one queued (200), nothing queued twice', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-server-'));
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger });
+  try {
+    const devId = 'IMEI:362000000000001';
+    assert.equal((await api(server.url, 'POST', '/api/devices', { devId, clientAuth: { type: 'md5', name: 'i', secret: 'pw' } })).status, 201);
+    const post = (key: string) => fetch(`${server.url}/api/devices/${devId}/operations`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ commands: [{ verb: 'Get', target: './DevInfo/Man' }] }),
+    });
+    const first = await post('job-42');
+    assert.equal(first.status, 201);
+    const again = await post('job-42');
+    assert.equal(again.status, 200);
+    assert.equal(((await again.json()) as { id: string }).id, ((await first.json()) as { id: string }).id);
+    assert.equal((await post('x'.repeat(300))).status, 400);
+    assert.equal((await api(server.url, 'GET', `/api/devices/${devId}`)).json.operations.length, 1);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

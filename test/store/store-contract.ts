@@ -700,6 +700,41 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
       });
     });
 
+    describe('idempotency keys', () => {
+      it('creating again with the same key returns the first operation; other keys and devices are separate', async () => {
+        await ready;
+        const a = await device(store, 'idemA');
+        const b = await device(store, 'idemB');
+        const cmds = [{ verb: 'Get' as const, target: './DevInfo/Man' }];
+        const first = await store.createOperation(a, { commands: cmds, idempotencyKey: 'req-1' });
+        assert.equal(first.replayed, undefined);
+        const again = await store.createOperation(a, { commands: cmds, idempotencyKey: 'req-1' });
+        assert.equal(again.id, first.id);
+        assert.equal(again.replayed, true);
+        assert.notEqual((await store.createOperation(a, { commands: cmds, idempotencyKey: 'req-2' })).id, first.id);
+        assert.notEqual((await store.createOperation(b, { commands: cmds, idempotencyKey: 'req-1' })).id, first.id, 'keys are per device');
+        const both = await Promise.all([0, 1, 2].map(() => store.createOperation(a, { commands: cmds, idempotencyKey: 'race' })));
+        assert.equal(new Set(both.map((o) => o.id)).size, 1, 'concurrent creates with one key make one operation');
+        assert.equal((await store.listOperations(a)).length, 3);
+        await rejects(store.createOperation(a, { commands: cmds, idempotencyKey: '' }), StoreInputError);
+      });
+    });
+
+    describe('bulk registration', () => {
+      it('registers many devices in one call, all or none', async () => {
+        await ready;
+        const tag = uniqueDevId('bulk');
+        const list = Array.from({ length: 450 }, (_, i) => ({ devId: `${tag}-${i}`, clientAuth: { type: 'md5' as const, name: `n${i}`, secret: 'pw' } }));
+        assert.equal(await store.registerDevices(list), 450);
+        assert.equal((await store.getDevice(`${tag}-449`))?.clientAuth.name, 'n449');
+        const again = [{ devId: `${tag}-new`, clientAuth: { type: 'md5' as const, name: 'x', secret: 'pw' } }, list[300]!];
+        await rejects(store.registerDevices(again), DeviceExistsError);
+        assert.equal(await store.getDevice(`${tag}-new`), undefined, 'nothing of a refused batch is kept');
+        await rejects(store.registerDevices([list[0]!, list[0]!]), StoreInputError);
+        await rejects(store.registerDevices([]), StoreInputError);
+      });
+    });
+
     describe('campaigns', () => {
       /** Run a device's session in the store: claim, answer every command with `status`, complete. */
       async function serve(devId: string, status: number): Promise<number> {
