@@ -4,7 +4,7 @@
  * leaves the page blank.
  */
 import type {
-  BootstrapProfile, Campaign, CampaignFilter, CampaignState, CampaignTarget, DeviceDetail, DevicePage, Enrollment, Operation, SessionWithMessages, VmActionResult, VmImage, VmInfo,
+  BootstrapProfile, Campaign, ManagementLink, ManagementMode, CampaignFilter, CampaignState, CampaignTarget, DeviceDetail, DevicePage, Enrollment, Operation, SessionWithMessages, VmActionResult, VmImage, VmInfo,
 } from './types.ts';
 
 /** A failed API call: HTTP status plus the server's `{ error: { code, message, field } }`. */
@@ -30,6 +30,8 @@ export interface NewVm {
   kind: 'personal' | 'enterprise';
   image: string;
   withClient?: boolean;
+  /** How the VM's client is managed (gateway, issue #7); only with a DM client. */
+  mode?: ManagementMode;
 }
 
 /** What can be done to an existing VM. */
@@ -102,15 +104,36 @@ export class AdminApi {
 
   /** Set once the server answered that it has no VM route (then nobody asks again). */
   private vmRouteMissing = false;
-  private vmRouteListed: Promise<boolean> | undefined;
 
-  /** Whether the server's OpenAPI document lists the VM route (issue #6); asked once. */
-  private hasVmRoute(): Promise<boolean> {
-    this.vmRouteListed ??= fetch(`${this.base}/api/openapi.json`)
+  private openApiPaths: Promise<string[]> | undefined;
+
+  /** The paths the server's OpenAPI document lists (asked once; none when it cannot be read). */
+  private paths(): Promise<string[]> {
+    this.openApiPaths ??= fetch(`${this.base}/api/openapi.json`)
       .then((r) => (r.ok ? r.json() : {}))
-      .then((doc: { paths?: Record<string, unknown> }) => Object.keys(doc.paths ?? {}).some((p) => /^\/api\/devices\/\{[^}]+\}\/vms$/.test(p)))
-      .catch(() => false);
-    return this.vmRouteListed;
+      .then((doc: { paths?: Record<string, unknown> }) => Object.keys(doc.paths ?? {}))
+      .catch(() => []);
+    return this.openApiPaths;
+  }
+
+  /** Whether the server's OpenAPI document lists the VM route (issue #6). */
+  private async hasVmRoute(): Promise<boolean> {
+    return (await this.paths()).some((p) => /^\/api\/devices\/\{[^}]+\}\/vms$/.test(p));
+  }
+
+  /** Whether the server has the gateway's management route (issue #7). */
+  async hasManagementRoute(): Promise<boolean> {
+    return (await this.paths()).some((p) => /^\/api\/devices\/\{[^}]+\}\/management$/.test(p));
+  }
+
+  /** How a device is managed (direct, transparent, proxy) and through which gateway. */
+  management(devId: string): Promise<ManagementLink> {
+    return this.call('GET', `/api/devices/${encodeURIComponent(devId)}/management`);
+  }
+
+  /** Switch a VM between direct and transparent management (proxy is chosen at creation). */
+  setManagement(devId: string, mode: ManagementMode): Promise<ManagementLink> {
+    return this.call('PUT', `/api/devices/${encodeURIComponent(devId)}/management`, { mode });
   }
 
   /**

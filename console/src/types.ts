@@ -226,6 +226,18 @@ export interface Enrollment {
   secret?: string;
 }
 
+/** How a device is managed, from `GET /api/devices/{devId}/management` (gateway, issue #7). */
+export interface ManagementLink {
+  devId: string;
+  mode: ManagementMode;
+  /** The gateway (host) the device is reached through. */
+  via?: string;
+  /** Proxy mode: the device's prefix in its gateway's tree. */
+  prefix?: string;
+  /** After a switch: the Replace queued on the gateway to keep its inventory record in step. */
+  gatewayOperationId?: string;
+}
+
 /** Live events from `GET /api/events`. */
 export type ServerEvent =
   | { type: 'session-end'; devId: string; state: string; reason?: string; messages: number; ms: number; at: string }

@@ -8,6 +8,7 @@ import { describeBootstrapMethod } from '../lib/bootstrap.ts';
 import { ErrorBox, Loading, Pairs, When, StateBadge } from './common.tsx';
 import { TreeView } from './TreeView.tsx';
 import { Composer } from './Composer.tsx';
+import { ManagementCard } from './ManagementCard.tsx';
 
 export function DevicePage({ api, devId, tick }: { api: AdminApi; devId: string; tick: number }) {
   const [device, setDevice] = useState<DeviceDetail | undefined>();
@@ -80,6 +81,7 @@ export function DevicePage({ api, devId, tick }: { api: AdminApi; devId: string;
         </section>
         <Pairs title="DevInfo" values={device.devInfo} />
         <Pairs title="DevDetail" values={device.devDetail} />
+        <ManagementCard api={api} devId={device.devId} />
       </div>
       <section aria-labelledby="tree-h">
         <h2 id="tree-h">Last-known DM tree</h2>

@@ -124,7 +124,7 @@ function TrackedOp({ t }: { t: Tracked }) {
 function NewVmForm({ api, onCreate }: { api: AdminApi; onCreate: (b: NewVm) => Promise<boolean> }) {
   const [images, setImages] = useState<VmImage[] | undefined>();
   const [imagesError, setImagesError] = useState<unknown>();
-  const [f, setF] = useState<VmFormFields>({ name: '', kind: 'personal', image: '', withClient: 'image' });
+  const [f, setF] = useState<VmFormFields>({ name: '', kind: 'personal', image: '', withClient: 'image', mode: '' });
   const [problem, setProblem] = useState<{ field: keyof VmFormFields; message: string } | undefined>();
   useEffect(() => {
     api.images().then(setImages, setImagesError);
@@ -162,8 +162,15 @@ function NewVmForm({ api, onCreate }: { api: AdminApi; onCreate: (b: NewVm) => P
         <option value="yes">yes: the VM becomes a device of its own</option>
         <option value="no">no</option>
       </select>
+      <label for="vm-mode">Management</label>
+      <select id="vm-mode" value={f.mode ?? ''} onChange={(e) => setF({ ...f, mode: (e.target as HTMLSelectElement).value as VmFormFields['mode'] })} {...invalid('mode')}>
+        <option value="">the host gateway's default</option>
+        <option value="direct">direct: the server notifies the VM itself</option>
+        <option value="transparent">transparent: notified through the host's gateway</option>
+        <option value="proxy">proxy: everything through the host's gateway</option>
+      </select>
       {chosen && <p class="muted small help">Image digest <code>{chosen.digest}</code>{chosen.account ? '; carries a ready DM account' : ''}{chosen.bootstrap ? `; bootstrap: ${chosen.bootstrap}` : ''}.</p>}
-      {problem && <p id="vm-problem" class="error help" role="alert">{problem.field === 'name' ? 'Name' : 'Image'}: {problem.message}</p>}
+      {problem && <p id="vm-problem" class="error help" role="alert">{problem.field === 'name' ? 'Name' : problem.field === 'mode' ? 'Management' : 'Image'}: {problem.message}</p>}
       <div class="actions help"><button type="submit" class="primary" disabled={!images?.length}>Create VM</button></div>
     </form>
   );

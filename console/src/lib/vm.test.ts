@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { actionLabel, imagesFor, isFinal, newVmBody, vmActions } from './vm.ts';
+import { actionLabel, imagesFor, isFinal, modeSwitch, newVmBody, vmActions } from './vm.ts';
 
 const images = [
   { name: 'personal', kind: 'Personal', withClient: false, digest: 'sha256:1' },
@@ -33,6 +33,19 @@ describe('VM create form', () => {
     expect(newVmBody({ name: ' web-01 ', kind: 'enterprise', image: 'enterprise', withClient: 'image' }, images)).toEqual({ name: 'web-01', kind: 'enterprise', image: 'enterprise' });
     expect(newVmBody({ name: 'p1', kind: 'personal', image: 'personal', withClient: 'yes' }, images)).toEqual({ name: 'p1', kind: 'personal', image: 'personal', withClient: true });
     expect(newVmBody({ name: 'p1', kind: 'personal', image: 'personal', withClient: 'no' }, images)).toMatchObject({ withClient: false });
+  });
+  it('sends a management mode only for a VM with a DM client', () => {
+    expect(newVmBody({ name: 'e1', kind: 'enterprise', image: 'enterprise', withClient: 'image', mode: 'proxy' }, images)).toMatchObject({ mode: 'proxy' });
+    expect(newVmBody({ name: 'e1', kind: 'enterprise', image: 'enterprise', withClient: 'image', mode: '' }, images)).not.toHaveProperty('mode');
+    expect(newVmBody({ name: 'p1', kind: 'personal', image: 'personal', withClient: 'image', mode: 'transparent' }, images)).toMatchObject({ field: 'mode' });
+    expect(newVmBody({ name: 'p1', kind: 'personal', image: 'personal', withClient: 'yes', mode: 'transparent' }, images)).toMatchObject({ withClient: true, mode: 'transparent' });
+    expect(newVmBody({ name: 'e1', kind: 'enterprise', image: 'enterprise', withClient: 'no', mode: 'direct' }, images)).toMatchObject({ field: 'mode' });
+  });
+  it('switches direct ↔ transparent behind a gateway only', () => {
+    expect(modeSwitch({ mode: 'direct', via: 'H' })).toBe('transparent');
+    expect(modeSwitch({ mode: 'transparent', via: 'H' })).toBe('direct');
+    expect(modeSwitch({ mode: 'proxy', via: 'H' })).toBeUndefined();
+    expect(modeSwitch({ mode: 'direct' })).toBeUndefined();
   });
   it('refuses what the server would refuse', () => {
     expect(newVmBody({ name: '-x', kind: 'personal', image: 'personal', withClient: 'image' }, images)).toMatchObject({ field: 'name' });
