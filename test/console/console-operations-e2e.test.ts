@@ -3,9 +3,10 @@
  * playwright-core) against a real DmServer: a campaign created from the form
  * and completed by real DM clients woken over UDP, watched to the end with
  * each device's status code; pause/resume/cancel; bootstrap profiles and an
- * enrollment secret shown once; a bootstrapped device's method; and VM
- * actions on a host, with the VM routes (issue #6, another branch) answered
- * inside the browser exactly as that branch documents them.
+ * enrollment secret shown once; a bootstrapped device's method; VM actions
+ * against a real host agent (process driver) and its gateway (management
+ * mode switch); and VM failures answered inside the browser (install-client
+ * refused, duplicate name) with the exact request bodies checked.
  *
  * Skipped (visibly) without /usr/bin/chromium: `.ci/run` installs it.
  */
@@ -21,6 +22,10 @@ import { defaultConsoleDir } from '../../src/server/console-static.js';
 import { DmClient } from '../../src/client/dm-client.js';
 import { parseDeviceConfig } from '../../src/client/device-config.js';
 import { InMemoryTreeStore } from '../../src/tree/index.js';
+import { HostAgent } from '../../src/virt/host-agent.js';
+import { parseHostConfig } from '../../src/virt/host-config.js';
+import { buildImage, encodeImage } from '../../src/virt/image.js';
+import { apiClient, freePort } from '../../src/virt/scenario.js';
 import { apiCall } from '../support/admin-api.js';
 import { accessibilityViolations, CHROMIUM, launch, NO_CHROMIUM, shot, signIn, watchProblems } from '../support/console-browser.js';
 
@@ -203,7 +208,7 @@ test('bootstrap in the console: profiles explained, created and deleted; an enro
   }
 });
 
-test('VM actions on a host: create from an image, stop, start, install the client, each operation followed to its result (VM routes answered in the browser until issue #6 lands)', async (t) => {
+test('VM actions on a host: create from an image, stop, start, install the client, each operation followed to its result, a failure and a 409 (VM routes answered in the browser, exact bodies checked)', async (t) => {
   if (!existsSync(CHROMIUM)) { t.skip(NO_CHROMIUM); return; }
   const HOST = 'HOST:rack2-node1';
   const VM_P = `${HOST}:vm:personal-01`;
@@ -344,3 +349,80 @@ test('VM actions on a host: create from an image, stop, start, install the clien
   }
 });
 
+
+test('VM actions against a real host agent (process driver): create an Enterprise VM from the form, follow it to running, open its device and switch it to transparent management, stop and delete it', async (t) => {
+  if (!existsSync(CHROMIUM)) { t.skip(NO_CHROMIUM); return; }
+  const HOST = 'urn:dmvisor:host:console1';
+  const dir = mkdtempSync(join(tmpdir(), 'dmvisor-console-realvm-'));
+  const server = await DmServer.start({ db: join(dir, 'dm.db'), port: 0, apiToken: TOKEN, logger });
+  const browser = await launch(dir);
+  let host: HostAgent | undefined;
+  try {
+    const base = server.url;
+    const call = apiClient(base, TOKEN);
+    const enterprise = encodeImage(buildImage({
+      name: 'enterprise', kind: 'Enterprise', withClient: true,
+      account: { serverId: 'dmvisor', serverUri: `${base}/dm`, encoding: 'xml', clientAuth: { type: 'DIGEST', name: 'ent-vm', secret: 'ent-secret' } },
+    }));
+    assert.equal((await call('POST', '/api/images', undefined, enterprise)).status, 201);
+    const notifyPort = await freePort();
+    await api(base, 'POST', '/api/devices', { devId: HOST, clientAuth: { type: 'md5', name: 'host', secret: 'host-secret' }, notifyAddress: `http://127.0.0.1:${notifyPort}/notify` });
+    host = await HostAgent.start({
+      config: parseHostConfig({
+        virtualization: 'TypeII',
+        client: {
+          stateDir: join(dir, 'host-state'), device: { devId: HOST },
+          accounts: [{ serverId: 'dmvisor', serverUri: `${base}/dm`, clientAuth: { type: 'DIGEST', name: 'host', secret: 'host-secret' } }],
+          notifications: { httpPort: notifyPort }, session: { retries: 0 },
+        },
+        vmsDir: join(dir, 'vms'), imageCacheDir: join(dir, 'cache'),
+      }, 'host.json', dir),
+      registerTimeoutMs: 15000,
+    });
+    const page = browser.pages()[0] ?? await browser.newPage();
+    page.setDefaultTimeout(30_000);
+    const problems = watchProblems(page);
+    page.on('dialog', (d) => void d.accept());
+    await signIn(page, base, TOKEN);
+    await page.goto(`${base}/#/hosts/${encodeURIComponent(HOST)}`);
+    const form = page.getByRole('form', { name: 'New VM' });
+    await form.getByRole('radio', { name: 'Enterprise' }).check();
+    await form.getByLabel('Name').fill('ent-01');
+    await form.getByRole('button', { name: 'Create VM' }).click();
+    const createOp = page.locator('li.vm-op').filter({ hasText: 'Create Enterprise VM ent-01' });
+    await createOp.locator('.badge').filter({ hasText: 'succeeded' }).waitFor();
+    const table = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Actions' }) });
+    const row = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /^ent-01/ }) });
+    await row.getByText('running').waitFor();
+    const vmDevId = `${HOST}:vm:ent-01`;
+    assert.equal(await row.getByRole('link', { name: vmDevId }).getAttribute('href'), `#/devices/${encodeURIComponent(vmDevId)}`);
+
+    // The VM's own device: managed directly, behind the host's gateway; switch it to transparent (gateway #7).
+    await row.getByRole('link', { name: vmDevId }).click();
+    await page.getByRole('heading', { level: 1, name: vmDevId }).waitFor();
+    const mgmt = page.getByRole('region', { name: 'Management' });
+    await mgmt.getByText('direct to the server').waitFor();
+    await mgmt.getByRole('link', { name: HOST }).waitFor();
+    await mgmt.getByRole('button', { name: 'Switch to transparent' }).click();
+    await mgmt.getByRole('status').filter({ hasText: /^Now managed transparent \(notified through the gateway\)\. The gateway's inventory record follows \(operation op_/ }).waitFor();
+    assert.equal((await call('GET', `/api/devices/${encodeURIComponent(vmDevId)}/management`)).json.mode, 'transparent');
+    await mgmt.getByRole('button', { name: 'Switch to direct' }).waitFor();
+    assert.deepEqual(await accessibilityViolations(page), [], 'VM device page with its management');
+    await page.goto(`${base}/#/hosts/${encodeURIComponent(HOST)}`);
+
+    await row.getByRole('button', { name: 'Stop ent-01' }).click();
+    await page.locator('li.vm-op').filter({ hasText: 'Stop ent-01' }).locator('.badge').filter({ hasText: 'succeeded' }).waitFor();
+    await row.getByText('stopped').waitFor();
+    await row.getByRole('button', { name: 'Delete ent-01' }).click();
+    await page.locator('li.vm-op').filter({ hasText: 'Delete ent-01' }).locator('.badge').filter({ hasText: 'succeeded' }).waitFor();
+    await row.waitFor({ state: 'detached' });
+    const left = await call('GET', `/api/devices/${encodeURIComponent(HOST)}/vms`);
+    assert.deepEqual(left.json.vms.filter((v: { name: string }) => v.name === 'ent-01'), []);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    await host?.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
