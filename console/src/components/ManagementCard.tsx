@@ -1,7 +1,8 @@
 /**
  * How a device is managed (gateway, issue #7): direct, transparent or proxy,
  * and through which gateway; a VM behind a gateway can be switched between
- * direct and transparent. Shown only when the server has the route.
+ * direct and transparent. Shown when the server has the route and the device
+ * is behind a gateway or not managed directly.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { AdminApi } from '../api.ts';
@@ -26,6 +27,8 @@ export function ManagementCard({ api, devId }: { api: AdminApi; devId: string })
     return () => { cancelled = true; };
   }, [api, devId]);
   if (!link && error === undefined) return null;
+  // A device with no gateway, managed directly (a plain device): nothing worth a card.
+  if (link && !link.via && link.mode === 'direct' && error === undefined) return null;
   const to = link ? modeSwitch(link) : undefined;
   const doSwitch = async () => {
     if (!to) return;
