@@ -26,7 +26,7 @@
  * - Every call touches one device's rows through an index; none scans all
  *   devices.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import {
   batches, decodeResults, encodeResults, fromBytes, ms, opt, toBytes, toDate, toDateReq, type StoreContext, inTransaction,
 } from './context.js';
@@ -501,7 +501,9 @@ export class OperationRepository {
           updated_at: t,
         }))
         .where('session_id', '=', sessionId)
-        .where('state', '=', 'sent')
+        // `state || ''`: the state is checked on the session's few rows, never used to pick an index
+        // (SQLite otherwise may walk every sent operation of every device through the state index).
+        .where(sql<string>`state || ''`, '=', 'sent')
         .returning(['pk', 'id', 'atomic'])
         .execute();
       const atomics = released.filter((r) => Number(r.atomic) === 1).map((r) => Number(r.pk));
