@@ -3,7 +3,9 @@
  * answers, and errors that carry the server's code and message so no failure
  * leaves the page blank.
  */
-import type { DeviceDetail, DevicePage, Operation, SessionWithMessages, VmInfo } from './types.ts';
+import type {
+  BootstrapProfile, Campaign, ManagementLink, ManagementMode, CampaignFilter, CampaignState, CampaignTarget, DeviceDetail, DevicePage, Enrollment, Operation, SessionWithMessages, VmActionResult, VmImage, VmInfo,
+} from './types.ts';
 
 /** A failed API call: HTTP status plus the server's `{ error: { code, message, field } }`. */
 export class ApiError extends Error {
@@ -20,6 +22,30 @@ export interface CommandInput {
   data?: string;
   format?: string;
   type?: string;
+}
+
+/** `POST /api/devices/{host}/vms` body. */
+export interface NewVm {
+  name: string;
+  kind: 'personal' | 'enterprise';
+  image: string;
+  withClient?: boolean;
+  /** How the VM's client is managed (gateway, issue #7); only with a DM client. */
+  mode?: ManagementMode;
+}
+
+/** What can be done to an existing VM. */
+export type VmAction = 'start' | 'stop' | 'delete' | 'install-client';
+
+/** `POST /api/campaigns` body. */
+export interface NewCampaign {
+  name: string;
+  filter: CampaignFilter;
+  commands: CommandInput[];
+  atomic?: boolean;
+  notify?: boolean;
+  batchSize?: number;
+  maxFailureRate?: number;
 }
 
 /** The admin API with one token. */
@@ -78,15 +104,36 @@ export class AdminApi {
 
   /** Set once the server answered that it has no VM route (then nobody asks again). */
   private vmRouteMissing = false;
-  private vmRouteListed: Promise<boolean> | undefined;
 
-  /** Whether the server's OpenAPI document lists the VM route (issue #6); asked once. */
-  private hasVmRoute(): Promise<boolean> {
-    this.vmRouteListed ??= fetch(`${this.base}/api/openapi.json`)
+  private openApiPaths: Promise<string[]> | undefined;
+
+  /** The paths the server's OpenAPI document lists (asked once; none when it cannot be read). */
+  private paths(): Promise<string[]> {
+    this.openApiPaths ??= fetch(`${this.base}/api/openapi.json`)
       .then((r) => (r.ok ? r.json() : {}))
-      .then((doc: { paths?: Record<string, unknown> }) => Object.keys(doc.paths ?? {}).some((p) => /^\/api\/devices\/\{[^}]+\}\/vms$/.test(p)))
-      .catch(() => false);
-    return this.vmRouteListed;
+      .then((doc: { paths?: Record<string, unknown> }) => Object.keys(doc.paths ?? {}))
+      .catch(() => []);
+    return this.openApiPaths;
+  }
+
+  /** Whether the server's OpenAPI document lists the VM route (issue #6). */
+  private async hasVmRoute(): Promise<boolean> {
+    return (await this.paths()).some((p) => /^\/api\/devices\/\{[^}]+\}\/vms$/.test(p));
+  }
+
+  /** Whether the server has the gateway's management route (issue #7). */
+  async hasManagementRoute(): Promise<boolean> {
+    return (await this.paths()).some((p) => /^\/api\/devices\/\{[^}]+\}\/management$/.test(p));
+  }
+
+  /** How a device is managed (direct, transparent, proxy) and through which gateway. */
+  management(devId: string): Promise<ManagementLink> {
+    return this.call('GET', `/api/devices/${encodeURIComponent(devId)}/management`);
+  }
+
+  /** Switch a VM between direct and transparent management (proxy is chosen at creation). */
+  setManagement(devId: string, mode: ManagementMode): Promise<ManagementLink> {
+    return this.call('PUT', `/api/devices/${encodeURIComponent(devId)}/management`, { mode });
   }
 
   /**
@@ -111,6 +158,10 @@ export class AdminApi {
     return this.call('POST', `/api/devices/${encodeURIComponent(devId)}/operations`, { commands, ...opts });
   }
 
+  operation(id: string): Promise<Operation> {
+    return this.call('GET', `/api/operations/${encodeURIComponent(id)}`);
+  }
+
   cancelOperation(id: string): Promise<Operation> {
     return this.call('DELETE', `/api/operations/${encodeURIComponent(id)}`);
   }
@@ -126,6 +177,78 @@ export class AdminApi {
   /** A single-use ticket for the event stream (EventSource cannot send the bearer header). */
   eventTicket(): Promise<{ ticket: string; expiresInSeconds: number }> {
     return this.call('POST', '/api/events/ticket');
+  }
+
+  // ── VMs of a host (issue #6: src/server/vm-api.ts) ──
+
+  /** The images a VM can be created from. */
+  async images(): Promise<VmImage[]> {
+    return (await this.call<{ images: VmImage[] }>('GET', '/api/images')).images;
+  }
+
+  /** Create a VM on a host: queues the host's Create Exec; the answer carries the operation id. */
+  createVm(host: string, body: NewVm): Promise<VmActionResult> {
+    return this.call('POST', `/api/devices/${encodeURIComponent(host)}/vms`, body);
+  }
+
+  /** Start, stop, delete a VM or install its DM client (an Exec queued on the host). */
+  vmAction(host: string, name: string, action: VmAction): Promise<VmActionResult> {
+    return this.call('POST', `/api/devices/${encodeURIComponent(host)}/vms/${encodeURIComponent(name)}/${action}`);
+  }
+
+  // ── campaigns (src/server/campaign-api.ts) ──
+
+  async campaigns(state?: CampaignState): Promise<Campaign[]> {
+    return (await this.call<{ campaigns: Campaign[] }>('GET', `/api/campaigns${state ? `?state=${state}` : ''}`)).campaigns;
+  }
+
+  campaign(id: string): Promise<Campaign> {
+    return this.call('GET', `/api/campaigns/${encodeURIComponent(id)}`);
+  }
+
+  createCampaign(body: NewCampaign): Promise<Campaign> {
+    return this.call('POST', '/api/campaigns', body);
+  }
+
+  campaignTargets(id: string, opts: { limit?: number; after?: string } = {}): Promise<{ targets: CampaignTarget[]; next?: string }> {
+    const q = new URLSearchParams();
+    if (opts.limit) q.set('limit', String(opts.limit));
+    if (opts.after) q.set('after', opts.after);
+    const qs = q.toString();
+    return this.call('GET', `/api/campaigns/${encodeURIComponent(id)}/targets${qs ? '?' + qs : ''}`);
+  }
+
+  campaignAction(id: string, action: 'pause' | 'resume' | 'cancel'): Promise<Campaign> {
+    return this.call('POST', `/api/campaigns/${encodeURIComponent(id)}/${action}`);
+  }
+
+  // ── bootstrap (src/server/bootstrap-api.ts) ──
+
+  async bootstrapProfiles(): Promise<BootstrapProfile[]> {
+    return (await this.call<{ profiles: BootstrapProfile[] }>('GET', '/api/bootstrap/profiles')).profiles;
+  }
+
+  /** Create or replace a profile. */
+  putBootstrapProfile(p: BootstrapProfile): Promise<BootstrapProfile> {
+    const { name, ...rest } = p;
+    return this.call('PUT', `/api/bootstrap/profiles/${encodeURIComponent(name)}`, rest);
+  }
+
+  async deleteBootstrapProfile(name: string): Promise<void> {
+    await this.call('DELETE', `/api/bootstrap/profiles/${encodeURIComponent(name)}`);
+  }
+
+  async enrollments(): Promise<Enrollment[]> {
+    return (await this.call<{ enrollments: Enrollment[] }>('GET', '/api/bootstrap/enrollments')).enrollments;
+  }
+
+  /** Create an enrollment secret; the answer holds the secret, the only time the server shows it. */
+  createEnrollment(body: { name?: string; secret?: string; profile?: string; devId?: string }): Promise<Enrollment & { secret: string }> {
+    return this.call('POST', '/api/bootstrap/enrollments', body);
+  }
+
+  async deleteEnrollment(name: string): Promise<void> {
+    await this.call('DELETE', `/api/bootstrap/enrollments/${encodeURIComponent(name)}`);
   }
 
   /** The Prometheus exposition text (unauthenticated, like any scrape). */

@@ -15,6 +15,8 @@ export interface DeviceSummary {
   createdAt: string;
   updatedAt: string;
   clientAuthType?: string;
+  /** How the device got its DM account, when a bootstrap issued it (issue #5). */
+  bootstrapMethod?: string;
 }
 
 export interface DevicePage {
@@ -123,6 +125,117 @@ export interface VmInfo {
   managementMode?: ManagementMode | string;
   /** DevId of the gateway the VM is managed through, when not the host itself. */
   gateway?: string;
+  /** Image the VM was created from. */
+  image?: string;
+  /** The VM operation in flight (create, start, stop, delete, install-client). */
+  pending?: string;
+  /** Why the last VM operation failed. */
+  reason?: string;
+  /** The VM's last operation and its id. */
+  lastOperation?: { op: string; operationId: string };
+  /** A device registered on this host with no VM record on the server. */
+  registeredOnly?: boolean;
+}
+
+/** What `POST /api/devices/{host}/vms[/{name}/{action}]` answers (202): the VM and the operation queued on the host. */
+export interface VmActionResult extends VmInfo {
+  operationId: string;
+  notifyError?: string;
+}
+
+/** A stored VM image, from `GET /api/images`. */
+export interface VmImage {
+  name: string;
+  kind: string;
+  withClient: boolean;
+  digest: string;
+  size?: number;
+  /** The image carries a ready DM account (customized bootstrap). */
+  account?: boolean;
+  /** Bootstrap method the image carries, if any. */
+  bootstrap?: string;
+  storedAt?: string;
+}
+
+/** Which devices a campaign targets (every given condition must hold). */
+export interface CampaignFilter {
+  devIds?: string[];
+  search?: string;
+  parentDevId?: string;
+  devInfo?: Record<string, string>;
+}
+
+export type CampaignState = 'running' | 'paused' | 'completed' | 'cancelled';
+
+/** Where a campaign's devices are: not queued yet (`waiting`) or their operation's state. */
+export interface CampaignProgress {
+  waiting: number;
+  pending: number;
+  sent: number;
+  accepted: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  expired: number;
+}
+
+/** A campaign, from `GET /api/campaigns[/{id}]`. */
+export interface Campaign {
+  id: string;
+  name: string;
+  filter: CampaignFilter;
+  commands: { verb: string; target: string; source?: string; data?: string; format?: string; type?: string }[];
+  atomic: boolean;
+  notify: boolean;
+  state: CampaignState;
+  reason?: string;
+  batchSize: number;
+  maxFailureRate: number;
+  targets: number;
+  progress: CampaignProgress;
+  createdAt: string;
+  updatedAt: string;
+  completedAt?: string;
+}
+
+/** One device of a campaign and how it went. */
+export interface CampaignTarget {
+  devId: string;
+  state: 'waiting' | OperationState;
+  operationId?: string;
+  reason?: string;
+  commands?: Pick<OperationCommand, 'index' | 'verb' | 'target' | 'status' | 'reason' | 'results'>[];
+}
+
+/** A bootstrap profile: what account a bootstrapped device gets. */
+export interface BootstrapProfile {
+  name: string;
+  profile: 'dm' | 'cp';
+  form: 'direct' | 'tnds';
+  serverUri?: string;
+  clientAuth: 'md5' | 'basic' | 'hmac';
+  serverAuth: 'md5' | 'none';
+}
+
+/** An enrollment secret for client-initiated bootstrap; `secret` only in the answer that created it. */
+export interface Enrollment {
+  name: string;
+  profile: string;
+  devId?: string;
+  createdAt: string;
+  secret?: string;
+}
+
+/** How a device is managed, from `GET /api/devices/{devId}/management` (gateway, issue #7). */
+export interface ManagementLink {
+  devId: string;
+  mode: ManagementMode;
+  /** The gateway (host) the device is reached through. */
+  via?: string;
+  /** Proxy mode: the device's prefix in its gateway's tree. */
+  prefix?: string;
+  /** After a switch: the Replace queued on the gateway to keep its inventory record in step. */
+  gatewayOperationId?: string;
 }
 
 /** Live events from `GET /api/events`. */

@@ -12,19 +12,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { chromium, type Page } from 'playwright-core';
 import { DmServer } from '../../src/server/dm-server.js';
 import { defaultConsoleDir } from '../../src/server/console-static.js';
 import { DmClient } from '../../src/client/dm-client.js';
 import { parseDeviceConfig } from '../../src/client/device-config.js';
 import { InMemoryTreeStore } from '../../src/tree/index.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { accessibilityViolations, CHROMIUM, launch, shot as saveShot, signIn as signInAs } from '../support/console-browser.js';
 const TOKEN = 'console-token-0123456789';
 const HOST = 'HOST:rack1-node7';
 const VM_P = 'VM:personal-01';
@@ -44,6 +41,10 @@ async function api(base: string, method: string, path: string, body?: unknown): 
   return text ? JSON.parse(text) : undefined;
 }
 
+// A trace runs to many screens: its first screen says enough.
+const shot = (page: Parameters<typeof saveShot>[0], name: string) => saveShot(page, name, name !== 'console-trace');
+const signIn = (page: Parameters<typeof signInAs>[0], base: string) => signInAs(page, base, TOKEN);
+
 async function register(base: string, devId: string, parentDevId?: string) {
   await api(base, 'POST', '/api/devices', { devId, clientAuth: { type: 'md5', name: `u-${devId.replace(/\W/g, '')}`, secret: 'vm-secret' }, ...(parentDevId ? { parentDevId } : {}) });
 }
@@ -62,42 +63,6 @@ async function checkIn(base: string, devId: string, encoding: 'xml' | 'wbxml', m
   } finally {
     await c.close();
   }
-}
-
-/**
- * WCAG 2.1 A/AA violations axe-core finds on the page as it is now. Evaluated
- * through the DevTools protocol, so the console's CSP (no inline scripts)
- * stays in force for everything else.
- */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  const source = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-  await page.evaluate(source);
-  const found = await page.evaluate(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-    .then((r) => r.violations.map((v) => v.id + ': ' + v.help + ' — ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`);
-  return found as string[];
-}
-
-async function shot(page: Page, name: string) {
-  const dir = process.env.DMVISOR_SCREENSHOTS;
-  if (!dir) return;
-  mkdirSync(dir, { recursive: true });
-  // A trace runs to many screens: its first screen says enough.
-  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: name !== 'console-trace' });
-}
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-/** Chromium with a fresh profile in `dir`. */
-function launch(dir: string) {
-  return chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
-}
-
-/** Sign in through the form. */
-async function signIn(page: Page, base: string) {
-  await page.goto(base + '/');
-  await page.getByLabel('API token').fill(TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByText('● live').waitFor();
 }
 
 test('console in headless chromium: sign in, fleet, device page, queue a Get, live result, trace, topology', async (t) => {

@@ -10,6 +10,8 @@ import { DevicePage } from './DevicePage.tsx';
 import { HostPage } from './HostPage.tsx';
 import { SessionPage } from './SessionPage.tsx';
 import { Charts } from './Charts.tsx';
+import { CampaignPage, CampaignsPage } from './Campaigns.tsx';
+import { BootstrapPage } from './BootstrapPage.tsx';
 
 const TOKEN_KEY = 'dmvisor.apiToken';
 
@@ -54,6 +56,8 @@ export function App() {
         <a class="brand" href="#/">dmvisor</a>
         <nav aria-label="Main">
           <a href={routeHash({ page: 'fleet' })} aria-current={route.page === 'fleet' ? 'page' : undefined}>Fleet</a>
+          <a href={routeHash({ page: 'campaigns' })} aria-current={route.page === 'campaigns' || route.page === 'campaign' ? 'page' : undefined}>Campaigns</a>
+          <a href={routeHash({ page: 'bootstrap' })} aria-current={route.page === 'bootstrap' ? 'page' : undefined}>Bootstrap</a>
           <a href={routeHash({ page: 'metrics' })} aria-current={route.page === 'metrics' ? 'page' : undefined}>Metrics</a>
         </nav>
         <span class={`live live-${live}`} role="status" aria-live="polite">{live === 'live' ? '● live' : live === 'connecting' ? '○ connecting' : '○ offline, retrying'}</span>
@@ -66,6 +70,9 @@ export function App() {
           {route.page === 'host' && <HostPage key={route.devId} api={api} devId={route.devId} tick={tick} />}
           {route.page === 'session' && <SessionPage key={route.id} api={api} id={route.id} />}
           {route.page === 'metrics' && <Charts api={api} large />}
+          {route.page === 'campaigns' && <CampaignsPage api={api} tick={tick} />}
+          {route.page === 'campaign' && <CampaignPage key={route.id} api={api} id={route.id} tick={tick} />}
+          {route.page === 'bootstrap' && <BootstrapPage api={api} />}
         </main>
         <aside class="events" aria-label="Live events">
           <h2>Live events</h2>

@@ -1,4 +1,8 @@
-/** The operation composer: one or more commands, Atomic, notify now. */
+/**
+ * The operation composer: one or more commands, Atomic, notify now. The
+ * campaign form reuses it, with its own fields (`children`) and words.
+ */
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { CommandInput } from '../api.ts';
 import { emptyRow, toCommand, verbUses, type Row, type Verb } from '../lib/composer.ts';
@@ -6,7 +10,17 @@ import { emptyRow, toCommand, verbUses, type Row, type Verb } from '../lib/compo
 const VERBS: Verb[] = ['Get', 'Replace', 'Add', 'Delete', 'Exec', 'Copy'];
 const FORMATS = ['', 'chr', 'int', 'bool', 'b64', 'bin', 'node', 'xml', 'float', 'date', 'time', 'null'];
 
-export function Composer({ onSubmit, canNotify }: { onSubmit: (c: CommandInput[], o: { atomic: boolean; notify: boolean }) => Promise<boolean>; canNotify: boolean }) {
+export function Composer({ onSubmit, canNotify, children, label = 'New operation', submitLabel = 'Queue operation', notifyLabel = 'Notify now', idPrefix = 'cmd' }: {
+  onSubmit: (c: CommandInput[], o: { atomic: boolean; notify: boolean }) => Promise<boolean>;
+  canNotify: boolean;
+  /** Fields shown above the commands (the campaign's name, filter, limits). */
+  children?: ComponentChildren;
+  label?: string;
+  submitLabel?: string;
+  notifyLabel?: string;
+  /** Prefix of the command fields' ids (two composers on a page must not share ids). */
+  idPrefix?: string;
+}) {
   const [rows, setRows] = useState<Row[]>([emptyRow()]);
   const [atomic, setAtomic] = useState(false);
   const [notify, setNotify] = useState(false);
@@ -22,9 +36,10 @@ export function Composer({ onSubmit, canNotify }: { onSubmit: (c: CommandInput[]
     }
   };
   return (
-    <form class="card composer" onSubmit={submit} aria-label="New operation">
+    <form class="card composer" onSubmit={submit} aria-label={label}>
+      {children}
       {rows.map((r, i) => {
-        const id = `cmd${i}`;
+        const id = `${idPrefix}${i}`;
         const { data: hasData, meta: hasMeta } = verbUses(r.verb);
         return (
           <fieldset key={i} class="command-row">
@@ -52,8 +67,8 @@ export function Composer({ onSubmit, canNotify }: { onSubmit: (c: CommandInput[]
       <div class="actions">
         <button type="button" onClick={() => setRows([...rows, emptyRow()])}>Add a command</button>
         <label class="inline"><input type="checkbox" checked={atomic} onChange={(e) => setAtomic((e.target as HTMLInputElement).checked)} /> Atomic (all or nothing)</label>
-        <label class="inline"><input type="checkbox" checked={notify} disabled={!canNotify} onChange={(e) => setNotify((e.target as HTMLInputElement).checked)} /> Notify now{canNotify ? '' : ' (no notification address)'}</label>
-        <button type="submit" class="primary" disabled={busy}>Queue operation</button>
+        <label class="inline"><input type="checkbox" checked={notify} disabled={!canNotify} onChange={(e) => setNotify((e.target as HTMLInputElement).checked)} /> {notifyLabel}{canNotify ? '' : ' (no notification address)'}</label>
+        <button type="submit" class="primary" disabled={busy}>{submitLabel}</button>
       </div>
     </form>
   );

@@ -4,9 +4,11 @@ import type { AdminApi, CommandInput } from '../api.ts';
 import type { DeviceDetail, Operation } from '../types.ts';
 import { routeHash } from '../lib/route.ts';
 import { statusText } from '../lib/trace.ts';
+import { describeBootstrapMethod } from '../lib/bootstrap.ts';
 import { ErrorBox, Loading, Pairs, When, StateBadge } from './common.tsx';
 import { TreeView } from './TreeView.tsx';
 import { Composer } from './Composer.tsx';
+import { ManagementCard } from './ManagementCard.tsx';
 
 export function DevicePage({ api, devId, tick }: { api: AdminApi; devId: string; tick: number }) {
   const [device, setDevice] = useState<DeviceDetail | undefined>();
@@ -60,7 +62,7 @@ export function DevicePage({ api, devId, tick }: { api: AdminApi; devId: string;
       <h1 class="devid">{device.devId}</h1>
       <div class="actions">
         <button type="button" onClick={() => void notify()} disabled={!device.notifyAddress} title={device.notifyAddress ? `Send package #0 to ${device.notifyAddress}` : 'The device has no notification address'}>Notify now</button>
-        <a class="button" href={routeHash({ page: 'host', devId: device.devId })}>Topology</a>
+        <a class="button" href={routeHash({ page: 'host', devId: device.devId })}>Topology and VMs</a>
       </div>
       {notice && <p class="notice" role="status">{notice}</p>}
       {actionError !== undefined && <ErrorBox error={actionError} what="The action" />}
@@ -72,12 +74,14 @@ export function DevicePage({ api, devId, tick }: { api: AdminApi; devId: string;
             <dt>Server auth</dt><dd>{device.serverAuth ? device.serverAuth.type : 'none'}</dd>
             <dt>Notification</dt><dd>{device.notifyAddress ?? 'none'}</dd>
             <dt>Host</dt><dd>{device.parentDevId ? <a href={routeHash({ page: 'device', devId: device.parentDevId })}>{device.parentDevId}</a> : '—'}</dd>
+            {device.bootstrapMethod && <><dt>Bootstrapped</dt><dd>{describeBootstrapMethod(device.bootstrapMethod)}{!device.lastSeenAt && ' — waiting for its first session'}</dd></>}
             <dt>Last check-in</dt><dd><When at={device.lastSeenAt} /></dd>
             <dt>Registered</dt><dd><When at={device.createdAt} /></dd>
           </dl>
         </section>
         <Pairs title="DevInfo" values={device.devInfo} />
         <Pairs title="DevDetail" values={device.devDetail} />
+        <ManagementCard api={api} devId={device.devId} />
       </div>
       <section aria-labelledby="tree-h">
         <h2 id="tree-h">Last-known DM tree</h2>

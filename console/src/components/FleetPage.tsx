@@ -108,7 +108,7 @@ function HostCard({ entry }: { entry: FleetEntry }) {
       <header class="host-head">
         <h3><a href={routeHash({ page: 'device', devId: d.devId })}>{d.devId}</a> <Badge kind="host">host</Badge></h3>
         <span class="muted">{[d.devInfo?.Man, d.devInfo?.Mod].filter(Boolean).join(' ')} · last check-in <When at={d.lastSeenAt} /></span>
-        <a class="button" href={routeHash({ page: 'host', devId: d.devId })}>Topology</a>
+        <a class="button" href={routeHash({ page: 'host', devId: d.devId })}>Topology and VMs</a>
       </header>
       <div class="table-wrap">
         <table class="vms">

@@ -10,6 +10,7 @@ import { layoutTopology, type Box } from '../lib/topology.ts';
 import { describeMode } from '../lib/fleet.ts';
 import { routeHash } from '../lib/route.ts';
 import { ErrorBox, Loading } from './common.tsx';
+import { VmActions } from './VmActions.tsx';
 
 const rect = (b: Box) => ({ x: b.x, y: b.y, width: b.w, height: b.h });
 
@@ -18,6 +19,7 @@ export function HostPage({ api, devId, tick }: { api: AdminApi; devId: string; t
   const [vms, setVms] = useState<VmInfo[] | undefined>();
   const [fromRegistry, setFromRegistry] = useState(false);
   const [error, setError] = useState<unknown>();
+  const [changed, setChanged] = useState(0);
   useEffect(() => {
     let cancelled = false;
     (async () => {
@@ -33,7 +35,7 @@ export function HostPage({ api, devId, tick }: { api: AdminApi; devId: string; t
       if (!cancelled) { setHost(h); setVms(list); setFromRegistry(registry); setError(undefined); }
     })().catch((e: unknown) => { if (!cancelled) setError(e); });
     return () => { cancelled = true; };
-  }, [api, devId, tick]);
+  }, [api, devId, tick, changed]);
   if (error !== undefined) return <><h1>{devId}</h1><ErrorBox error={error} what="Loading the host" /></>;
   if (!host || !vms) return <Loading what="the host topology" />;
   const hypervisor = host.hypervisor ?? host.devDetail?.['Ext/Hypervisor'] ?? host.devInfo?.['Ext/Hypervisor'];
@@ -98,6 +100,7 @@ export function HostPage({ api, devId, tick }: { api: AdminApi; devId: string; t
           ))}
         </ul>
       )}
+      {!fromRegistry && <VmActions api={api} host={devId} vms={vms} tick={tick} onChanged={() => setChanged((n) => n + 1)} />}
     </>
   );
 }
