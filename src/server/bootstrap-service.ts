@@ -317,10 +317,11 @@ export function validateProfile(raw: Record<string, unknown>): BootstrapProfile 
   };
   if (raw.serverUri !== undefined) {
     if (typeof raw.serverUri !== 'string') fail('serverUri', 'must be a URL');
+    let u: URL | undefined;
     try {
-      const u = new URL(raw.serverUri as string);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') fail('serverUri', 'must be http: or https:');
+      u = new URL(raw.serverUri as string);
     } catch { fail('serverUri', 'must be a URL'); }
+    if (u!.protocol !== 'http:' && u!.protocol !== 'https:') fail('serverUri', 'must be http: or https:');
     p.serverUri = raw.serverUri as string;
   }
   return p;

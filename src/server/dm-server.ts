@@ -280,6 +280,7 @@ export class DmServer {
       for (const c of await store.listCampaigns({ state: 'running', limit: 1000 })) {
         const queued = await store.advanceCampaign(c.id);
         if (queued.length) log.info({ event: 'campaign-batch', campaignId: c.id, devices: queued.length }, 'campaign batch queued');
+        for (const q of queued) events.publish({ type: 'operation', operationId: q.operationId, devId: q.devId, state: 'pending' });
         if (!c.notify) continue;
         for (const q of queued) {
           if (!q.notifyAddress) continue;
