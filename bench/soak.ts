@@ -17,7 +17,6 @@
  *
  *   node dist/bench/soak.js [--minutes 10] [--devices 50] [--kill-every 30] [--drop-rate 0.01] [--pg-restart-every 0]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -27,26 +26,10 @@ import { parseDeviceConfig } from '../src/client/device-config.js';
 import { InMemoryTreeStore } from '../src/tree/index.js';
 import { RoundRobinBalancer } from '../test/support/balancer.js';
 import { TEST_PG_URL, dropSchema, postgresUnreachable } from '../test/support/postgres.js';
-import { repoRoot } from '../test/support/paths.js';
+import { startServerProcess } from '../test/support/server-process.js';
 
 const TOKEN = 'soak-token-0123456789abcdef';
 const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'expired']);
-
-function startNode(configFile: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(repoRoot(), 'dist', 'src', 'cli', 'main.js'), 'server', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DMVISOR_API_TOKEN: '' } });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`node did not start: ${out}`)), 30_000);
-    const on = (c: Buffer) => {
-      out += c;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) { clearTimeout(t); resolve({ child, url: m[1]! }); }
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (code) => { clearTimeout(t); reject(new Error(`node exited ${code}: ${out}`)); });
-  });
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { minutes: { type: 'string' }, devices: { type: 'string' }, 'kill-every': { type: 'string' }, 'drop-rate': { type: 'string' }, 'pg-restart-every': { type: 'string' } } });
@@ -66,7 +49,7 @@ async function main(): Promise<void> {
     db: `${TEST_PG_URL}?schema=${schema}`, host: '127.0.0.1', port: 0, cluster: true, publicUrl: `${lbUrl}/dm`, apiToken: TOKEN,
     sessionIdleSeconds: 5, operationSweepSeconds: 2, logLevel: 'silent', authLimits: { perSourceBurst: 1_000_000, perSourceRefillPerSecond: 1000 },
   }));
-  const nodes = await Promise.all([startNode(config), startNode(config)]);
+  const nodes = await Promise.all([startServerProcess(config), startServerProcess(config)]);
   lb.backends = nodes.map((n) => n.url);
   let dropped = 0;
   lb.dropAnswer = () => {
@@ -134,7 +117,7 @@ async function main(): Promise<void> {
         nodes[i]!.child.kill('SIGKILL');
         kills++;
         await new Promise((r) => setTimeout(r, 1000));
-        const again = await startNode(config);
+        const again = await startServerProcess(config);
         lb.backends = lb.backends.map((b) => (b === nodes[i]!.url ? again.url : b));
         lb.down.delete(nodes[i]!.url);
         nodes[i] = again;

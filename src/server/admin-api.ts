@@ -225,10 +225,8 @@ function authorize(req: IncomingMessage, tokenHash: Buffer): void {
   if (!hasValidBearer(req, tokenHash)) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
 }
 
-/** Read a JSON object body (application/json, at most `max` bytes). */
-export async function readJson(req: IncomingMessage, max: number): Promise<Record<string, unknown>> {
-  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') throw new ApiError(415, 'unsupported_media_type', 'send application/json');
+/** Read a request body of at most `max` bytes (413 beyond, refused as soon as it shows). */
+export async function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > max) throw new ApiError(413, 'too_large', `body larger than ${max} bytes`);
   const chunks: Buffer[] = [];
@@ -238,9 +236,17 @@ export async function readJson(req: IncomingMessage, max: number): Promise<Recor
     if (size > max) throw new ApiError(413, 'too_large', `body larger than ${max} bytes`);
     chunks.push(c as Buffer);
   }
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** Read a JSON object body (application/json, at most `max` bytes). */
+export async function readJson(req: IncomingMessage, max: number): Promise<Record<string, unknown>> {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') throw new ApiError(415, 'unsupported_media_type', 'send application/json');
+  const body = await readBody(req, max);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    parsed = JSON.parse(Buffer.from(body).toString('utf8'));
   } catch (e) {
     throw new ApiError(400, 'invalid_json', `body is not JSON: ${(e as Error).message}`);
   }

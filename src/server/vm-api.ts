@@ -32,7 +32,7 @@ import { decodeImage, imageAccount, imageDigest, isValidName, ImageError } from 
 import { CREATE_URI, vmOpUri, vmUri } from '../virt/vm-tree.js';
 import { managementOf, setManagement } from './gateway-api.js';
 import { GW_MODES, type GwMode } from '../mo/gwmo.js';
-import { ApiError, readJson, send } from './admin-api.js';
+import { ApiError, readBody, readJson, send } from './admin-api.js';
 import { BootstrapServiceError, securityOf, type BootstrapService } from './bootstrap-service.js';
 import { encodeCardImage, OID_CP_BOOTSTRAP, OID_DM_BOOTSTRAP } from '../bootstrap/virtual-card.js';
 import { CP_WBXML_TYPE } from '../bootstrap/cp-document.js';
@@ -167,18 +167,6 @@ export async function handleVmApi(req: IncomingMessage, res: ServerResponse, ctx
 
 // ───────────── images ─────────────
 
-async function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > max) throw new ApiError(413, 'too_large', `body larger than ${max} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > max) throw new ApiError(413, 'too_large', `body larger than ${max} bytes`);
-    chunks.push(c as Buffer);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
-}
 
 async function uploadImage(req: IncomingMessage, res: ServerResponse, ctx: VmApiContext): Promise<void> {
   const bytes = await readBody(req, ctx.maxBodyBytes);

@@ -9,36 +9,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DmClient } from '../../src/client/dm-client.js';
 import { parseDeviceConfig } from '../../src/client/device-config.js';
 import { InMemoryTreeStore } from '../../src/tree/index.js';
-import { repoRoot } from '../support/paths.js';
+import { startServerProcess } from '../support/server-process.js';
 import type { Json } from '../support/admin-api.js';
 import { RoundRobinBalancer } from '../support/balancer.js';
 import { TEST_PG_URL, dropSchema, postgresSkip } from '../support/postgres.js';
 
 const TOKEN = 'cluster-fault-token-0123456789';
 const pgSkip = await postgresSkip('the cluster fault test');
-
-function startNode(configFile: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(repoRoot(), 'dist', 'src', 'cli', 'main.js'), 'server', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DMVISOR_API_TOKEN: '' } });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`node did not start: ${out}`)), 20_000);
-    const on = (c: Buffer) => {
-      out += c;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) { clearTimeout(t); resolve({ child, url: m[1]! }); }
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.on('exit', (code) => { clearTimeout(t); reject(new Error(`node exited ${code}: ${out}`)); });
-  });
-}
 
 test('cluster under load: SIGKILL one of two nodes; every operation ends exactly once, nothing lost, no silent duplicate', { skip: pgSkip, timeout: 120_000 }, async () => {
   const schema = `dmv_fault_${process.pid}_${Date.now()}`;
@@ -54,7 +38,7 @@ test('cluster under load: SIGKILL one of two nodes; every operation ends exactly
       db: `${TEST_PG_URL}?schema=${schema}`, host: '127.0.0.1', port: 0, cluster: true, publicUrl: `${lbUrl}/dm`, apiToken: TOKEN,
       sessionIdleSeconds: 2, operationSweepSeconds: 1, logLevel: 'silent',
     }));
-    const started = await Promise.all([startNode(join(dir, 'server.json')), startNode(join(dir, 'server.json'))]);
+    const started = await Promise.all([startServerProcess(join(dir, 'server.json')), startServerProcess(join(dir, 'server.json'))]);
     nodes.push(...started.map((s) => s.child));
     lb.backends.push(...started.map((s) => s.url));
     const api = async (method: string, path: string, body?: unknown): Promise<Json> => {
