@@ -129,3 +129,44 @@ test('CLI: `dmvisor simulate --register` as a child process, 200 devices, summar
     await waitDelivered(server.url, ids, 1000);
   });
 });
+
+test('CLI usage errors exit 2 with a message: missing --server, a gateway mode not simulated yet, a bad number', async (t) => {
+  if (!existsSync(cli)) { t.skip(`needs the build (${cli}): run npm run build`); return; }
+  const run = (args: string[]): Promise<{ code: number | null; err: string }> => new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, 'simulate', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DMVISOR_URL: '' } });
+    let err = '';
+    child.stderr.on('data', (c) => { err += c; });
+    child.on('exit', (code) => resolve({ code, err }));
+  });
+  const a = await run(['--hosts', '1']);
+  assert.equal(a.code, 2);
+  assert.match(a.err, /--server is required/);
+  const b = await run(['--server', 'http://127.0.0.1:1', '--hosts', '1', '--mode', 'proxy']);
+  assert.equal(b.code, 2);
+  assert.match(b.err, /--mode proxy is not simulated yet/);
+  const c = await run(['--server', 'http://127.0.0.1:1', '--hosts', 'many']);
+  assert.equal(c.code, 2);
+  assert.match(c.err, /--hosts takes a number/);
+});
+
+test('the notification listener refuses what is not a package #0 for a known device, and keeps serving', async () => {
+  await withServer(async (server) => {
+    const sim = await FleetSimulator.start({ server: server.url, token: TOKEN, hosts: 2, vmsPerHost: 1, pollSeconds: 60, register: true, notifyHost: '127.0.0.1', prefix: 'T3' });
+    try {
+      const base = sim.notifyAddress(0)!.replace(/\/n\/0$/, '');
+      assert.equal((await fetch(`${base}/n/99`, { method: 'POST', body: 'x' })).status, 404, 'no such device');
+      assert.equal((await fetch(`${base}/n/0`, { method: 'POST', body: 'not a package' })).status, 400);
+      assert.equal((await fetch(`${base}/n/0`, { method: 'POST', body: new Uint8Array(10_000) })).status, 400, 'oversized');
+      // The real thing still works: the server notifies device 1 and it runs the session.
+      const r = await apiCall(server.url, TOKEN, 'POST', `/api/devices/${encodeURIComponent(sim.device(1).devId)}/operations`, { commands: [{ verb: 'Get', target: './DevInfo/Mod' }], notify: true });
+      assert.equal(r.status, 201);
+      await waitDelivered(server.url, [r.json.id], 10_000);
+      const op = await apiCall(server.url, TOKEN, 'GET', `/api/operations/${r.json.id}`);
+      assert.match(JSON.stringify(op.json.commands[0].results), /Simulated VM/);
+    } finally {
+      const s = await sim.stop();
+      assert.equal(s.failed, 0, JSON.stringify(s.errors));
+      assert.equal(s.notifications, 1);
+    }
+  });
+});
