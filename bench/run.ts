@@ -32,13 +32,14 @@
  * Options: `--quick` (small corpus, few rounds: a CI smoke run),
  *          `--json FILE` (also write every figure as JSON),
  *          `--only LIST` (comma-separated subset of wbxml-decode, wbxml-encode,
- *          xml-decode, xml-encode, libwbxml, server, cluster, bootstrap, virt — e.g. to run one case under
+ *          xml-decode, xml-encode, libwbxml, server, cluster, bootstrap, virt, gateway, campaign — e.g. to run one case under
  *          `node --cpu-prof`).
  *
  * The DM server figures (sessions/s against a bare node:http baseline, latency,
  * RSS) are bench/server-bench.ts, the virtualization figures (VM registration
  * time, memory per VM) bench/virt-bench.ts, the GwMO gateway figures (proxy
- * overhead, fan-out to 1,000 VMs, memory per end device) bench/gateway-bench.ts;
+ * overhead, fan-out to 1,000 VMs, memory per end device) bench/gateway-bench.ts,
+ * the campaign to 100,000 simulated devices bench/campaign-bench.ts;
  * their methods are described there.
  */
 import { runClientBench } from './client-bench.js';
@@ -47,6 +48,7 @@ import { formatClusterBench, runClusterBench, type ClusterBenchResult } from './
 import { formatBootstrapBench, runBootstrapBench, type BootstrapBenchResult } from './bootstrap-bench.js';
 import { formatVirtBench, runVirtBench, type VirtBenchResult } from './virt-bench.js';
 import { formatGatewayBench, runGatewayBench, type GatewayBenchResult } from './gateway-bench.js';
+import { formatCampaignBench, runCampaignBench, type CampaignBenchResult } from './campaign-bench.js';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -61,7 +63,7 @@ import {
 
 // ───────────────────────────── options ─────────────────────────────
 
-const CASES = ['wbxml-decode', 'wbxml-encode', 'xml-decode', 'xml-encode', 'libwbxml', 'server', 'cluster', 'bootstrap', 'virt', 'gateway'] as const;
+const CASES = ['wbxml-decode', 'wbxml-encode', 'xml-decode', 'xml-encode', 'libwbxml', 'server', 'cluster', 'bootstrap', 'virt', 'gateway', 'campaign'] as const;
 type CaseId = (typeof CASES)[number];
 
 interface Options {
@@ -1104,6 +1106,22 @@ async function main(): Promise<void> {
     }
   }
 
+  // One Replace to 100,000 simulated devices (bench/campaign-bench.ts): server child + fleet simulator.
+  let campaign: CampaignBenchResult | { skipped: true; reason: string } = { skipped: true, reason: 'not selected (--only)' };
+  if (opts.only.has('campaign')) {
+    console.log('');
+    try {
+      const r = await runCampaignBench(opts.quick);
+      campaign = r;
+      console.log(formatCampaignBench(r, table));
+      if (!r.pass || r.failedSessions > 0) process.exitCode = 1;
+    } catch (err) {
+      campaign = { skipped: true, reason: `campaign bench failed: ${(err as Error).stack ?? String(err)}` };
+      console.log(`✗ ${campaign.reason}`);
+      process.exitCode = 1;
+    }
+  }
+
   if (opts.json) {
     const report = {
       machine: m,
@@ -1121,6 +1139,7 @@ async function main(): Promise<void> {
       bootstrap,
       virt,
       gateway,
+      campaign,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
       blackhole,
     };

@@ -16,6 +16,7 @@ import { runHost } from './host-command.js';
 import { runImage } from './image-command.js';
 import { runDemo } from './demo-command.js';
 import { runGateway } from './gateway-commands.js';
+import { runSimulate } from './simulate-command.js';
 import { DecodeError, DmvisorError } from '../errors.js';
 
 const USAGE = `dmvisor — an OMA Device Management (SyncML DM 1.2) stack for devices that host virtual machines
@@ -35,6 +36,7 @@ commands:
   host       run a host agent: DM client + hypervisor + VM management object (--config host.json)
   image      VM images: build, push to a server, inspect
   gateway    GwMO gateways: a host's inventory, a VM's mode (direct/transparent/proxy), fan-out
+  simulate   a simulated fleet (hosts × VMs, real client engine) against a server: progress, latency, errors
   demo       server + host + Personal and Enterprise VMs, step by step (--exit: smoke test)
   help       this text
   version    print the version
@@ -68,6 +70,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runImage(rest, io);
       case 'gateway':
         return await runGateway(rest, io);
+      case 'simulate':
+        return await runSimulate(rest, io);
       case 'demo':
         return await runDemo(rest, io);
       case 'devices': case 'get': case 'set': case 'exec': case 'notify': case 'sessions': case 'trace':

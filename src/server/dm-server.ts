@@ -6,7 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
-import { openStore, type Store } from '../store/index.js';
+import { CAMPAIGN_STEP_MAX, openStore, type Store } from '../store/index.js';
 import { DmEndpoint } from './dm-endpoint.js';
 import type { AuthFailureLimits } from './auth-failure-limiter.js';
 import { handleAdminApi } from './admin-api.js';
@@ -278,15 +278,19 @@ export class DmServer {
     let advancing = false;
     const advanceCampaigns = async (): Promise<void> => {
       for (const c of await store.listCampaigns({ state: 'running', limit: 1000 })) {
-        const queued = await store.advanceCampaign(c.id);
-        if (queued.length) log.info({ event: 'campaign-batch', campaignId: c.id, devices: queued.length }, 'campaign batch queued');
-        for (const q of queued) events.publish({ type: 'operation', operationId: q.operationId, devId: q.devId, state: 'pending' });
-        if (!c.notify) continue;
-        for (const q of queued) {
-          if (!q.notifyAddress) continue;
-          await notify(q.devId).then(() => store.markNotified(q.operationId), (e: unknown) => {
-            log.warn({ event: 'campaign-notify-failed', campaignId: c.id, devId: q.devId, err: e instanceof Error ? e.message : String(e) }, 'could not wake a campaign device');
-          });
+        for (;;) {
+          const queued = await store.advanceCampaign(c.id);
+          if (queued.length) log.info({ event: 'campaign-batch', campaignId: c.id, devices: queued.length }, 'campaign batch queued');
+          for (const q of queued) events.publish({ type: 'operation', operationId: q.operationId, devId: q.devId, state: 'pending' });
+          for (const q of c.notify ? queued : []) {
+            if (!q.notifyAddress) continue;
+            await notify(q.devId).then(() => store.markNotified(q.operationId), (e: unknown) => {
+              log.warn({ event: 'campaign-notify-failed', campaignId: c.id, devId: q.devId, err: e instanceof Error ? e.message : String(e) }, 'could not wake a campaign device');
+            });
+          }
+          // A full step may have left more of the batch to queue: go on now, after the sessions waiting for the database.
+          if (queued.length < CAMPAIGN_STEP_MAX) break;
+          await new Promise((r) => setImmediate(r));
         }
       }
     };

@@ -21,6 +21,14 @@ import type {
 } from './types.js';
 
 const DEVICE_SCAN_PAGE = 1000;
+/**
+ * Devices queued by one step at most. A step is one transaction, and on
+ * SQLite every session's work waits for it: queueing 100,000 operations in
+ * one held the server for about 30 s (every session in flight timed out). The
+ * server's timer runs steps back to back while they come back full, letting
+ * the waiting sessions in between.
+ */
+export const CAMPAIGN_STEP_MAX = 500;
 
 function encodeCommands(cmds: OperationCommandInput[]): string {
   return JSON.stringify(cmds.map((c) => {
@@ -137,7 +145,7 @@ export class CampaignRepository {
           .innerJoin('devices', 'devices.pk', 'campaign_targets.device_pk')
           .select(['campaign_targets.device_pk', 'devices.dev_id', 'devices.notify_address'])
           .where('campaign_targets.campaign_pk', '=', Number(row.pk)).where('campaign_targets.op_pk', 'is', null)
-          .orderBy('campaign_targets.device_pk').limit(free)
+          .orderBy('campaign_targets.device_pk').limit(Math.min(free, CAMPAIGN_STEP_MAX))
           .execute();
         const op = { commands: decodeCommands(row.commands, false), atomic: Number(row.atomic) === 1, notify: Number(row.notify) === 1 };
         for (const t of next) {

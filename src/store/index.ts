@@ -9,3 +9,4 @@ export { MIGRATIONS, SCHEMA_VERSION, MIGRATION_LOCK, type Dialect, type Migratio
 export { newOperationId, outcome, MAX_COMMANDS_PER_OPERATION } from './operations.js';
 export { normalizeUri } from './devices.js';
 export { alertStatus } from './alerts.js';
+export { CAMPAIGN_STEP_MAX } from './campaigns.js';

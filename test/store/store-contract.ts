@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import {
-  DeviceExistsError, DeviceNotFoundError, InvalidTransitionError, OperationNotFoundError, SessionExistsError,
+  CAMPAIGN_STEP_MAX, DeviceExistsError, DeviceNotFoundError, InvalidTransitionError, OperationNotFoundError, SessionExistsError,
   SessionNotFoundError, StoreClosedError, StoreError, StoreInputError,
   type Store, type StoreOptions,
 } from '../../src/store/index.js';
@@ -793,6 +793,20 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
         assert.equal(page2.targets.length, 2);
         assert.equal(page2.next, undefined);
         assert.ok((await store.listCampaigns()).some((x) => x.id === c.id));
+      });
+
+      it('queues a large batch in steps of at most CAMPAIGN_STEP_MAX devices (one short transaction each)', async () => {
+        await ready;
+        const tag = uniqueDevId('cmpStep');
+        const n = CAMPAIGN_STEP_MAX * 2 + 7;
+        await store.registerDevices(Array.from({ length: n }, (_, i) => ({ devId: `${tag}-${i}`, clientAuth: { type: 'md5' as const, name: 'n', secret: 'pw' } })));
+        const c = await store.createCampaign({ name: 'big batch', filter: { search: tag }, commands: [{ verb: 'Get', target: './DevInfo/Mod' }], batchSize: n });
+        assert.equal((await store.advanceCampaign(c.id)).length, CAMPAIGN_STEP_MAX);
+        assert.equal((await store.advanceCampaign(c.id)).length, CAMPAIGN_STEP_MAX);
+        assert.equal((await store.advanceCampaign(c.id)).length, 7);
+        assert.deepEqual(await store.advanceCampaign(c.id), [], 'all queued, none finished');
+        assert.equal((await store.getCampaign(c.id))?.progress.pending, n);
+        await store.setCampaignState(c.id, 'cancel');
       });
 
       it('pauses when the failure rate passes the limit; resume and cancel', async () => {
