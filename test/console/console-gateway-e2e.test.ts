@@ -77,12 +77,13 @@ test('gateway in the console: the host\'s Device Inventory read from the real ga
     const table = inv.getByRole('table');
     const rowOf = (id: string) => table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: id, exact: true }) });
     await rowOf(transparentId).waitFor();
-    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c as HTMLElement).innerText.trim())));
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (c) => (c as unknown as { innerText: string }).innerText.trim())));
     assert.deepEqual(rows.map((r) => [r[0], r[2], r[3]!.split('\n')[0], r[4]]), [
       [proxyId, 'ent-p', 'proxy (through the gateway)', 'reachable'],
       [transparentId, 'ent-t', 'transparent (notified through the gateway)', 'reachable'],
     ]);
-    assert.match(rows[0]![3]!, /prefix \S+/, 'a proxied VM shows its prefix');
+    assert.match(rows[0]![3]!, /\nprefix \.\/\S+$/, 'a proxied VM shows its prefix in the gateway\'s tree');
+    assert.doesNotMatch(rows[1]![3]!, /prefix/, 'a transparent VM is addressed by itself');
     for (const r of rows) { assert.ok(r[1] && r[1] !== '—', `a local id: ${JSON.stringify(r)}`); assert.ok(r[5] && r[5] !== '—', `a last contact: ${JSON.stringify(r)}`); }
     assert.equal(await rowOf(proxyId).getByRole('link', { name: proxyId }).getAttribute('href'), `#/devices/${enc(proxyId)}`);
 

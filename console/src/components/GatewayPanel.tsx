@@ -46,7 +46,7 @@ export function GatewayPanel({ api, host, vms, tick }: { api: AdminApi; host: st
                     <th scope="row">{d.deviceId ? <a href={routeHash({ page: 'device', devId: d.deviceId })}>{d.deviceId}</a> : <span class="muted">none ({d.node})</span>}</th>
                     <td>{d.localId ?? '—'}</td>
                     <td>{d.vmName ?? '—'}</td>
-                    <td>{describeMode(d.mode) ?? d.mode ?? '—'}{d.prefix && <div class="small muted">prefix <code>{d.prefix}</code></div>}</td>
+                    <td>{describeMode(d.mode) ?? d.mode ?? '—'}{d.prefix && d.mode === 'proxy' && <div class="small muted">prefix <code>{d.prefix}</code></div>}</td>
                     <td>{describeReachable(d)}</td>
                     <td>{d.lastContact ? <When at={d.lastContact} /> : '—'}</td>
                   </tr>
