@@ -4,7 +4,7 @@
  * leaves the page blank.
  */
 import type {
-  BootstrapProfile, Campaign, ManagementLink, ManagementMode, CampaignFilter, CampaignState, CampaignTarget, DeviceDetail, DevicePage, Enrollment, Operation, SessionWithMessages, VmActionResult, VmImage, VmInfo,
+  BootstrapProfile, Campaign, ManagementLink, ManagementMode, CampaignFilter, CampaignState, CampaignTarget, DeviceDetail, DevicePage, Enrollment, FanoutView, InventoryDevice, Operation, SessionWithMessages, VmActionResult, VmImage, VmInfo,
 } from './types.ts';
 
 /** A failed API call: HTTP status plus the server's `{ error: { code, message, field } }`. */
@@ -194,6 +194,28 @@ export class AdminApi {
   /** Start, stop, delete a VM or install its DM client (an Exec queued on the host). */
   vmAction(host: string, name: string, action: VmAction): Promise<VmActionResult> {
     return this.call('POST', `/api/devices/${encodeURIComponent(host)}/vms/${encodeURIComponent(name)}/${action}`);
+  }
+
+  // ── a gateway's inventory and fan-outs (issue #7: src/server/gateway-api.ts) ──
+
+  /** Whether the server has the gateway's inventory and fan-out routes. */
+  async hasGatewayRoutes(): Promise<boolean> {
+    const paths = await this.paths();
+    return paths.some((p) => /^\/api\/gateways\/\{[^}]+\}\/inventory$/.test(p)) && paths.includes('/api/fanout') && paths.some((p) => /^\/api\/fanout\/\{[^}]+\}$/.test(p));
+  }
+
+  /** The gateway's Device Inventory, read with a Get in a session with it (the server waits up to `wait` s). */
+  async inventory(gateway: string, wait = 20): Promise<InventoryDevice[]> {
+    return (await this.call<{ devices: InventoryDevice[] }>('GET', `/api/gateways/${encodeURIComponent(gateway)}/inventory?wait=${wait}`)).devices;
+  }
+
+  /** One command set to every end device of a host, or to the chosen devices: one operation each. */
+  fanout(body: ({ host: string } | { devices: string[] }) & { commands: CommandInput[]; notify?: boolean }): Promise<{ id: string; devices: number }> {
+    return this.call('POST', '/api/fanout', body);
+  }
+
+  fanoutView(id: string): Promise<FanoutView> {
+    return this.call('GET', `/api/fanout/${encodeURIComponent(id)}`);
   }
 
   // ── campaigns (src/server/campaign-api.ts) ──

@@ -243,3 +243,38 @@ export type ServerEvent =
   | { type: 'session-end'; devId: string; state: string; reason?: string; messages: number; ms: number; at: string }
   | { type: 'operation'; operationId: string; devId: string; state: string; at: string }
   | { type: 'auth-failure'; devId: string; at: string };
+
+/** One end device in a gateway's Device Inventory, from `GET /api/gateways/{devId}/inventory` (issue #7). */
+export interface InventoryDevice {
+  /** Its record's node name in the gateway's inventory. */
+  node: string;
+  /** The global DeviceID (the DevId the server knows it by). */
+  deviceId?: string;
+  /** Its id local to the gateway. */
+  localId?: string;
+  mode?: ManagementMode | string;
+  /** Proxy mode: its prefix in the gateway's tree. */
+  prefix?: string;
+  reachable?: boolean;
+  lastContact?: string;
+  vmName?: string;
+}
+
+/** One device of a per-device fan-out (`GET /api/fanout/{id}`). */
+export interface FanoutDevice {
+  devId: string;
+  operationId: string;
+  state: OperationState | 'missing';
+  commands: Pick<OperationCommand, 'verb' | 'target' | 'status' | 'results'>[];
+}
+
+/** A fan-out as `GET /api/fanout/{id}` answers it (per-device form). */
+export interface FanoutView {
+  id: string;
+  createdAt: string;
+  state: 'running' | 'succeeded' | 'failed';
+  total: number;
+  /** Devices per operation state. */
+  counts: Record<string, number>;
+  devices: FanoutDevice[];
+}

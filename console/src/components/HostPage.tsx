@@ -11,6 +11,7 @@ import { describeMode } from '../lib/fleet.ts';
 import { routeHash } from '../lib/route.ts';
 import { ErrorBox, Loading } from './common.tsx';
 import { VmActions } from './VmActions.tsx';
+import { GatewayPanel } from './GatewayPanel.tsx';
 
 const rect = (b: Box) => ({ x: b.x, y: b.y, width: b.w, height: b.h });
 
@@ -20,6 +21,8 @@ export function HostPage({ api, devId, tick }: { api: AdminApi; devId: string; t
   const [fromRegistry, setFromRegistry] = useState(false);
   const [error, setError] = useState<unknown>();
   const [changed, setChanged] = useState(0);
+  const [gatewayRoutes, setGatewayRoutes] = useState(false);
+  useEffect(() => { void api.hasGatewayRoutes().then(setGatewayRoutes); }, [api]);
   useEffect(() => {
     let cancelled = false;
     (async () => {
@@ -101,6 +104,7 @@ export function HostPage({ api, devId, tick }: { api: AdminApi; devId: string; t
         </ul>
       )}
       {!fromRegistry && <VmActions api={api} host={devId} vms={vms} tick={tick} onChanged={() => setChanged((n) => n + 1)} />}
+      {gatewayRoutes && <GatewayPanel api={api} host={devId} vms={vms} tick={tick} />}
     </>
   );
 }
