@@ -141,7 +141,10 @@ export async function handleVmApi(req: IncomingMessage, res: ServerResponse, ctx
         const children = (await ctx.store.listDevices({ parentDevId: host, limit: 1000 })).devices.filter((d) => !known.has(d.devId));
         send(res, 200, {
           host: { devId: host, virtualization: hv(N.virtualization), driver: hv(N.driver) },
-          vms: [...vms.map(publicVm), ...children.map((d) => ({ name: d.devId, devId: d.devId, state: 'unknown', clientInstalled: true, managementMode: 'direct', registeredOnly: true }))],
+          vms: [
+            ...await Promise.all(vms.map((v) => withManagement(ctx.store, publicVm(v)))),
+            ...await Promise.all(children.map((d) => withManagement(ctx.store, { name: d.devId, devId: d.devId, state: 'unknown', clientInstalled: true, managementMode: 'direct', registeredOnly: true }))),
+          ],
         });
         return true;
       }
@@ -149,7 +152,7 @@ export async function handleVmApi(req: IncomingMessage, res: ServerResponse, ctx
         const host = await requireHost(ctx.store, parts[1]);
         const vm = (await syncVms(ctx.store, host, ctx.bootstrap?.service)).find((v) => v.name === parts[3]);
         if (!vm) throw new ApiError(404, 'not_found', `host ${host} has no VM ${JSON.stringify(parts[3])}`);
-        send(res, 200, publicVm(vm));
+        send(res, 200, await withManagement(ctx.store, publicVm(vm)));
         return true;
       }
       default:
@@ -582,6 +585,13 @@ async function finishVmBootstrap(store: Store, host: string, vm: VmRecord, resul
     await bootstrap.deleteEnrollment(vm.enrollment);
     delete vm.enrollment;
   }
+}
+
+/** A VM's management as the gateway records it (transparent/proxy and its gateway), over the host tree's view. */
+async function withManagement(store: Store, vm: Record<string, unknown>): Promise<Record<string, unknown>> {
+  if (typeof vm.devId !== 'string' || vm.managementMode === 'none') return vm;
+  const link = await managementOf(store, vm.devId);
+  return link.mode === 'direct' ? vm : { ...vm, managementMode: link.mode, ...(link.via ? { gateway: link.via } : {}) };
 }
 
 function publicVm(vm: VmRecord): Record<string, unknown> {
