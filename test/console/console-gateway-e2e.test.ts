@@ -18,10 +18,8 @@ import { pino } from 'pino';
 import { DmServer } from '../../src/server/dm-server.js';
 import { defaultConsoleDir } from '../../src/server/console-static.js';
 import { HostAgent } from '../../src/virt/host-agent.js';
-import { parseHostConfig } from '../../src/virt/host-config.js';
-import { buildImage, encodeImage } from '../../src/virt/image.js';
-import { apiClient, freePort, waitForOperation } from '../../src/virt/scenario.js';
-import { accessibilityViolations, CHROMIUM, launch, NO_CHROMIUM, shot, signIn, watchProblems } from '../support/console-browser.js';
+import { apiClient, waitForOperation } from '../../src/virt/scenario.js';
+import { accessibilityViolations, CHROMIUM, launch, NO_CHROMIUM, shot, signIn, startRealHost, watchProblems } from '../support/console-browser.js';
 
 const TOKEN = 'console-gateway-token-0123456789';
 const HOST = 'urn:dmvisor:host:gwconsole';
@@ -37,26 +35,7 @@ test('gateway in the console: the host\'s Device Inventory read from the real ga
   try {
     const base = server.url;
     const call = apiClient(base, TOKEN);
-    const enterprise = encodeImage(buildImage({
-      name: 'enterprise', kind: 'Enterprise', withClient: true,
-      account: { serverId: 'dmvisor', serverUri: `${base}/dm`, encoding: 'xml', clientAuth: { type: 'DIGEST', name: 'ent-vm', secret: 'ent-secret' } },
-    }));
-    assert.equal((await call('POST', '/api/images', undefined, enterprise)).status, 201);
-    const notifyPort = await freePort();
-    assert.equal((await call('POST', '/api/devices', { devId: HOST, clientAuth: { type: 'md5', name: 'host', secret: 'host-secret' }, notifyAddress: `http://127.0.0.1:${notifyPort}/notify` })).status, 201);
-    host = await HostAgent.start({
-      config: parseHostConfig({
-        virtualization: 'TypeII',
-        client: {
-          stateDir: join(dir, 'host-state'), device: { devId: HOST },
-          accounts: [{ serverId: 'dmvisor', serverUri: `${base}/dm`, clientAuth: { type: 'DIGEST', name: 'host', secret: 'host-secret' } }],
-          notifications: { httpPort: notifyPort }, session: { retries: 0 },
-        },
-        vmsDir: join(dir, 'vms'), imageCacheDir: join(dir, 'cache'),
-        gateway: { enabled: true, proxyTimeoutMs: 3000 },
-      }, 'host.json', dir),
-      registerTimeoutMs: 15000,
-    });
+    host = await startRealHost({ base, token: TOKEN, dir, hostDevId: HOST, gateway: true });
     for (const [name, mode] of [['ent-t', 'transparent'], ['ent-p', 'proxy']] as const) {
       const r = await call('POST', `/api/devices/${enc(HOST)}/vms`, { name, kind: 'enterprise', image: 'enterprise', mode });
       assert.equal(r.status, 202, JSON.stringify(r.json));

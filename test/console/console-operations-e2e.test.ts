@@ -23,11 +23,9 @@ import { DmClient } from '../../src/client/dm-client.js';
 import { parseDeviceConfig } from '../../src/client/device-config.js';
 import { InMemoryTreeStore } from '../../src/tree/index.js';
 import { HostAgent } from '../../src/virt/host-agent.js';
-import { parseHostConfig } from '../../src/virt/host-config.js';
-import { buildImage, encodeImage } from '../../src/virt/image.js';
-import { apiClient, freePort } from '../../src/virt/scenario.js';
+import { apiClient } from '../../src/virt/scenario.js';
 import { apiCall } from '../support/admin-api.js';
-import { accessibilityViolations, CHROMIUM, launch, NO_CHROMIUM, shot, signIn, watchProblems } from '../support/console-browser.js';
+import { accessibilityViolations, CHROMIUM, launch, NO_CHROMIUM, shot, signIn, startRealHost, watchProblems } from '../support/console-browser.js';
 
 const TOKEN = 'console-ops-token-0123456789';
 const logger = pino({ level: 'silent' });
@@ -360,25 +358,7 @@ test('VM actions against a real host agent (process driver): create an Enterpris
   try {
     const base = server.url;
     const call = apiClient(base, TOKEN);
-    const enterprise = encodeImage(buildImage({
-      name: 'enterprise', kind: 'Enterprise', withClient: true,
-      account: { serverId: 'dmvisor', serverUri: `${base}/dm`, encoding: 'xml', clientAuth: { type: 'DIGEST', name: 'ent-vm', secret: 'ent-secret' } },
-    }));
-    assert.equal((await call('POST', '/api/images', undefined, enterprise)).status, 201);
-    const notifyPort = await freePort();
-    await api(base, 'POST', '/api/devices', { devId: HOST, clientAuth: { type: 'md5', name: 'host', secret: 'host-secret' }, notifyAddress: `http://127.0.0.1:${notifyPort}/notify` });
-    host = await HostAgent.start({
-      config: parseHostConfig({
-        virtualization: 'TypeII',
-        client: {
-          stateDir: join(dir, 'host-state'), device: { devId: HOST },
-          accounts: [{ serverId: 'dmvisor', serverUri: `${base}/dm`, clientAuth: { type: 'DIGEST', name: 'host', secret: 'host-secret' } }],
-          notifications: { httpPort: notifyPort }, session: { retries: 0 },
-        },
-        vmsDir: join(dir, 'vms'), imageCacheDir: join(dir, 'cache'),
-      }, 'host.json', dir),
-      registerTimeoutMs: 15000,
-    });
+    host = await startRealHost({ base, token: TOKEN, dir, hostDevId: HOST });
     const page = browser.pages()[0] ?? await browser.newPage();
     page.setDefaultTimeout(30_000);
     const problems = watchProblems(page);

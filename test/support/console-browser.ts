@@ -5,7 +5,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import { chromium, type Page } from 'playwright-core';
+import { HostAgent } from '../../src/virt/host-agent.js';
+import { parseHostConfig } from '../../src/virt/host-config.js';
+import { buildImage, encodeImage } from '../../src/virt/image.js';
+import { apiClient, freePort } from '../../src/virt/scenario.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -59,4 +64,33 @@ export function watchProblems(page: Page, expected: RegExp[] = []): string[] {
     if (r.status() >= 400 && !expected.some((re) => re.test(' ' + line))) problems.push(`failed request: ${line}`);
   });
   return problems;
+}
+
+/**
+ * A real host for browser tests: the server stores an Enterprise image (with a
+ * ready DM account), registers the host, and a host agent (process driver,
+ * Type II, gateway on when asked) starts and checks in.
+ */
+export async function startRealHost(o: { base: string; token: string; dir: string; hostDevId: string; gateway?: boolean }): Promise<HostAgent> {
+  const call = apiClient(o.base, o.token);
+  const enterprise = encodeImage(buildImage({
+    name: 'enterprise', kind: 'Enterprise', withClient: true,
+    account: { serverId: 'dmvisor', serverUri: `${o.base}/dm`, encoding: 'xml', clientAuth: { type: 'DIGEST', name: 'ent-vm', secret: 'ent-secret' } },
+  }));
+  assert.equal((await call('POST', '/api/images', undefined, enterprise)).status, 201);
+  const notifyPort = await freePort();
+  assert.equal((await call('POST', '/api/devices', { devId: o.hostDevId, clientAuth: { type: 'md5', name: 'host', secret: 'host-secret' }, notifyAddress: `http://127.0.0.1:${notifyPort}/notify` })).status, 201);
+  return HostAgent.start({
+    config: parseHostConfig({
+      virtualization: 'TypeII',
+      client: {
+        stateDir: join(o.dir, 'host-state'), device: { devId: o.hostDevId },
+        accounts: [{ serverId: 'dmvisor', serverUri: `${o.base}/dm`, clientAuth: { type: 'DIGEST', name: 'host', secret: 'host-secret' } }],
+        notifications: { httpPort: notifyPort }, session: { retries: 0 },
+      },
+      vmsDir: join(o.dir, 'vms'), imageCacheDir: join(o.dir, 'cache'),
+      ...(o.gateway ? { gateway: { enabled: true, proxyTimeoutMs: 3000 } } : {}),
+    }, 'host.json', o.dir),
+    registerTimeoutMs: 15000,
+  });
 }
